@@ -1,0 +1,26 @@
+package loomcc.internal.cont;
+
+/**
+ * Runs one {@code reset}'s body as a resumable unit of execution. Made by a {@link Backend}.
+ *
+ * <p>Threading: {@link #runUntilYield} is called by one thread at a time (the caller of
+ * {@code reset} or {@code resume}); the one-shot handle in {@code loomcc.cont} guarantees that.
+ */
+public interface Runner {
+
+    /**
+     * Runs the body from its start or from where it last suspended, on the calling thread (the
+     * Loom backend) or on the runner's own virtual thread while the caller waits (the vthread
+     * backend), until the body finishes or suspends to this runner's scope. A suspension to an
+     * outer scope passes through: this call then stays inside the captured part and goes on when
+     * the outer runner is resumed.
+     *
+     * @return true when the body has finished, false when it suspended to this runner
+     */
+    boolean runUntilYield();
+
+    /** The object the prompt keeps its per-reset state in; set once, before the first run. */
+    Object attachment();
+
+    void attach(Object attachment);
+}

@@ -1,0 +1,201 @@
+package loomcc.internal.cont;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The fallback backend, for a JVM where {@code jdk.internal.vm} is not exported to us: each reset
+ * runs its body on a virtual thread of its own, and control is handed back and forth with
+ * park/unpark, so exactly one side runs at a time. A shift parks the body's virtual thread; a
+ * resume unparks it and waits until it parks again or ends.
+ *
+ * <p>What differs from the Loom backend, on purpose and documented:
+ * <ul>
+ *   <li>Thread identity: the body runs on its own virtual thread, not on the thread that called
+ *       {@code reset} or {@code resume}; thread-locals set by the caller are not seen.
+ *   <li>Pinning: nothing pins. A shift inside a class initializer or a native frame just parks
+ *       the virtual thread (the JVM may block its carrier while it waits).
+ *   <li>Speed: every hand-off is an unpark and a park, microseconds instead of the Loom
+ *       backend's tens of nanoseconds.
+ *   <li>A continuation that is dropped without being resumed leaves its virtual thread parked
+ *       for as long as the JVM keeps it (an unreachable parked virtual thread is not promised to
+ *       be collected).
+ * </ul>
+ *
+ * <p>Nesting mirrors {@code jdk.internal.vm.Continuation.run}: a runner's parent is the runner
+ * that was current on the thread that ran it; a suspension aimed at an outer scope parks the
+ * inner body, and the inner runner's loop suspends its parent in turn, re-running the inner body
+ * when the parent comes back.
+ */
+final class VThreadBackend implements Backend {
+
+    /** On a runner's own virtual thread: that runner. Null on any other thread. */
+    private static final ThreadLocal<VThreadRunner> CURRENT = new ThreadLocal<>();
+
+    @Override
+    public String name() {
+        return "vthread";
+    }
+
+    @Override
+    public Object newScope(String promptName) {
+        return new Scope(promptName);
+    }
+
+    @Override
+    public Runner newRunner(Object scope, Runnable body) {
+        return new VThreadRunner((Scope) scope, body);
+    }
+
+    @Override
+    public Runner current(Object scope) {
+        for (VThreadRunner r = CURRENT.get(); r != null; r = r.parent) {
+            if (r.scope == scope) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String suspend(Runner target) {
+        VThreadRunner innermost = CURRENT.get();
+        innermost.yieldTo(((VThreadRunner) target).scope);
+        return null;
+    }
+
+    @Override
+    public String pinReason() {
+        return "pinned (the virtual-thread backend never pins; this is a bug, please report it)";
+    }
+
+    private record Scope(String name) {
+        // identity matters, not equality: every prompt gets its own instance
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
+
+    /*
+     * Hand-off protocol. `turn` says who may run: DRIVER (the thread in runUntilYield) or BODY
+     * (the runner's virtual thread). Each side sets the other's turn, unparks it, and parks until
+     * its own turn comes back; the volatile write/read of `turn` is the happens-before edge that
+     * publishes everything written before the hand-off (resume values, results, parent links).
+     *
+     * States of a runner (FROM -> TO  // cause):
+     *   NEW       -> RUNNING    // first runUntilYield starts the virtual thread
+     *   RUNNING   -> SUSPENDED  // body's yieldTo(own scope): runUntilYield returns false
+     *   RUNNING   -> PASSING    // body's yieldTo(outer scope): this runner's loop suspends its parent
+     *   PASSING   -> RUNNING    // parent resumed: the loop hands the turn back to the body
+     *   SUSPENDED -> RUNNING    // runUntilYield again (a resume)
+     *   RUNNING   -> DONE       // body returned or threw: runUntilYield returns true
+     * The states are implicit in (turn, yieldTarget, done); they are written here to be checked.
+     */
+    static final class VThreadRunner implements Runner {
+        private static final int DRIVER = 0;
+        private static final int BODY = 1;
+
+        final Scope scope;
+        private final Runnable body;
+        private Object attachment;
+        /** The runner current on the driving thread during the last runUntilYield, or null. */
+        VThreadRunner parent;
+        private Thread vthread;
+        private Thread driver;
+        /** The scope the body is suspending to; set by the body before it hands the turn back. */
+        private Scope yieldTarget;
+        private boolean done;
+        private volatile int turn = DRIVER;
+
+        VThreadRunner(Scope scope, Runnable body) {
+            this.scope = scope;
+            this.body = body;
+        }
+
+        @Override
+        public Object attachment() {
+            return attachment;
+        }
+
+        @Override
+        public void attach(Object attachment) {
+            this.attachment = attachment;
+        }
+
+        @Override
+        public boolean runUntilYield() {
+            parent = CURRENT.get();
+            driver = Thread.currentThread();
+            try {
+                while (true) {
+                    handOff();
+                    if (done) {
+                        return true;
+                    }
+                    Scope target = yieldTarget;
+                    yieldTarget = null;
+                    if (target == scope) {
+                        return false;
+                    }
+                    // Passing through to an outer prompt: the thread running this loop is the
+                    // parent's body, so the parent suspends too; when it is resumed we re-run
+                    // our body, which is still parked in its own yieldTo.
+                    assert parent != null && Thread.currentThread() == parent.vthread;
+                    parent.yieldTo(target);
+                    driver = Thread.currentThread();
+                }
+            } finally {
+                parent = null;
+            }
+        }
+
+        /** Gives the turn to the body (starting it the first time) and waits for it back. */
+        private void handOff() {
+            turn = BODY;
+            if (vthread == null) {
+                // Assign before start: the body (and the runners nested in it) read this field,
+                // and Thread.start is the happens-before edge that publishes it.
+                vthread = Thread.ofVirtual().name("loomcc-reset-" + scope.name()).unstarted(this::bodyMain);
+                vthread.start();
+            } else {
+                LockSupport.unpark(vthread);
+            }
+            while (turn != DRIVER) {
+                LockSupport.park(this);
+            }
+        }
+
+        private void bodyMain() {
+            CURRENT.set(this);
+            awaitTurn();
+            try {
+                body.run(); // the prompt's body wrapper catches everything the body throws
+            } finally {
+                done = true;
+                Thread d = driver; // read before the hand-off: afterwards the driver may move on
+                turn = DRIVER;
+                LockSupport.unpark(d);
+            }
+        }
+
+        /** On this runner's own virtual thread: suspend toward {@code target}, wait to be run. */
+        void yieldTo(Scope target) {
+            yieldTarget = target;
+            Thread d = driver; // read before the hand-off: afterwards the driver may move on
+            turn = DRIVER;
+            LockSupport.unpark(d);
+            awaitTurn();
+        }
+
+        private void awaitTurn() {
+            while (turn != BODY) {
+                LockSupport.park(this);
+            }
+        }
+    }
+}

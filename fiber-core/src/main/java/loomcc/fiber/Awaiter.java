@@ -1,0 +1,43 @@
+package loomcc.fiber;
+
+import java.util.function.BiConsumer;
+
+/**
+ * The SPI through which a fiber awaits a promise of type {@code P} with values of type {@code V}.
+ * An adapter is stateless and shared; {@link Fiber#await(Object, Awaiter)} calls it as follows:
+ * <ol>
+ *   <li>{@link #isDone} (fast path, on the fiber's thread): when true, {@link #getNow} gives the
+ *       outcome and the fiber does not suspend. Neither should allocate.
+ *   <li>Otherwise the fiber's stack is captured, and then (outside the fiber, on the thread that
+ *       was running it) {@link #onComplete} registers a one-shot callback. The callback may be
+ *       called at once (the promise completed in between), later, or from any thread: the fiber
+ *       is resumed on its home in every case.
+ *   <li>If the fiber is cancelled while it waits, {@link #abandon} is called on the home thread
+ *       with what {@code onComplete} returned: remove the callback first, then cancel the promise
+ *       if that is what the promise type does. A callback that still arrives is ignored.
+ * </ol>
+ */
+public interface Awaiter<P, V> {
+
+    /** True when {@code promise} has completed (normally or not). */
+    boolean isDone(P promise);
+
+    /**
+     * The outcome of a completed promise: its value, or its error thrown as the same instance
+     * (undeclared when checked). Called only after {@link #isDone} returned true.
+     */
+    V getNow(P promise);
+
+    /**
+     * Calls {@code callback} once with {@code (value, null)} or {@code (null, error)} when
+     * {@code promise} completes. Returns a registration for {@link #abandon}, or null.
+     */
+    Object onComplete(P promise, BiConsumer<? super V, ? super Throwable> callback);
+
+    /**
+     * The awaiting fiber was cancelled: deregister the callback, then cancel the promise if its
+     * type cancels. The default does nothing (the late callback is ignored).
+     */
+    default void abandon(P promise, Object registration) {
+    }
+}

@@ -1,0 +1,445 @@
+package loomcc.fiber;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.IdentityHashMap;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import loomcc.cont.Continuation;
+import loomcc.cont.Prompt;
+import loomcc.internal.Throwing;
+
+/**
+ * A fiber: a body of direct-style code that runs on a {@link FiberHome} and suspends, without
+ * blocking the home, when it awaits a promise that is still pending.
+ *
+ * <h2>Reading guide</h2>
+ * <ol>
+ *   <li><b>Start.</b> {@link #start} runs the body at once, on the home's thread, inside a
+ *       {@code reset} of one process-wide prompt, until it ends or first suspends.
+ *   <li><b>Await.</b> {@link #await(Object, Awaiter)}: a completed promise answers at once (no
+ *       capture, no allocation). A pending one: {@code shift} captures the fiber; the shift's
+ *       function, which runs after the capture and outside the fiber (Eio's Suspend), arms a
+ *       {@link Wait} and registers it as the promise's callback. So a callback can never find a
+ *       fiber half-suspended: there is no resume-before-suspend window to lose.
+ *   <li><b>Wake.</b> The first of "the promise completed" and "the fiber was cancelled" wins the
+ *       Wait's CAS; the loser does nothing. The winner resumes the fiber on its home: inline when
+ *       already on the home thread (as one more callback of the promise), else through
+ *       {@link FiberHome#execute}.
+ *   <li><b>End.</b> The body's value or exception goes to the {@code onDone} callback, always on
+ *       the home thread.
+ *   <li><b>Detached.</b> {@link #detached} moves the fiber's own continuation to a pool thread and
+ *       back, as CPC's {@code cpc_detached} does.
+ * </ol>
+ *
+ * <h2>States</h2>
+ * A fiber's state changes only on its home thread (or, while DETACHED, on the pool thread that
+ * runs it), in {@link #drive}, {@link Wait#arm} and {@link Wait#resumeNow}:
+ * <pre>
+ *   RUNNING  -> WAITING   // await on a pending promise: captured, then a Wait is armed (shift's function)
+ *   WAITING  -> RUNNING   // the Wait fired (completion or cancel) and the home resumed the continuation
+ *   RUNNING  -> DETACHED  // detached(block): captured, then resumed on a pool thread
+ *   DETACHED -> RUNNING   // the block ended: captured again, resumed on the home
+ *   RUNNING  -> DONE      // the body returned or threw; onDone is called on the home
+ * </pre>
+ * A {@link Wait} (one per suspending await) is the part other threads touch:
+ * <pre>
+ *   ARMED -> FIRED       // the promise's callback: first CAS wins, resume is sent to the home
+ *   ARMED -> CANCELLED   // cancel() on the home: first CAS wins, Awaiter.abandon, resume with the reason
+ *   FIRED | CANCELLED    // a later callback or cancel finds the CAS lost and does nothing
+ * </pre>
+ *
+ * <h2>Cancellation</h2>
+ * {@link #cancel} makes a pending await throw the given exception inside the fiber (its
+ * {@code finally} blocks run) and abandons the awaited promise (the {@link Awaiter} decides
+ * whether that cancels it). A fiber that catches the exception and goes on is an ordinary fiber
+ * again: its later awaits work as usual. A fiber that is running or detached is not interrupted.
+ *
+ * <h2>Threading</h2>
+ * {@link #start} and {@link #cancel} on the home thread only; {@link #await}, {@link #detached},
+ * {@link #awaitCallback} and {@link #current} from inside the fiber; the rest from any thread.
+ *
+ * @param <T> the body's result type
+ */
+public final class Fiber<T> {
+
+    /** One prompt for all fibers: a fiber's await captures up to the innermost fiber's reset. */
+    private static final Prompt<Object> PROMPT = new Prompt<>("fiber");
+    /** What a fiber's reset or resume returns when the fiber suspended rather than ended. */
+    private static final Object SUSPENDED = new Object() {
+        @Override
+        public String toString() {
+            return "SUSPENDED";
+        }
+    };
+    /**
+     * The fiber whose body is running on this thread. Set by the body itself (at its start and
+     * after each suspension returns), restored by {@link #drive} when control leaves the body.
+     */
+    private static final ThreadLocal<Fiber<?>> CURRENT = new ThreadLocal<>();
+
+    enum State { RUNNING, WAITING, DETACHED, DONE }
+
+    private final FiberHome home;
+    private Supplier<? extends T> body;
+    private final BiConsumer<? super T, ? super Throwable> onDone;
+    private State state = State.RUNNING;
+    /** The armed wait while WAITING, else null. */
+    private Wait<?, ?> wait;
+    private IdentityHashMap<FiberLocal<?>, Object> locals;
+
+    private Fiber(FiberHome home, Supplier<? extends T> body, BiConsumer<? super T, ? super Throwable> onDone,
+            Fiber<?> starter) {
+        this.home = home;
+        this.body = body;
+        this.onDone = onDone;
+        if (starter != null && starter.locals != null) {
+            this.locals = new IdentityHashMap<>(starter.locals);
+        }
+    }
+
+    /**
+     * Starts a fiber: runs {@code body} at once, on the calling thread, until it ends or first
+     * suspends, then returns. {@code onDone} is called once, on the home thread, with the body's
+     * value or the exception it threw (the same instance); an exception thrown by {@code onDone}
+     * itself comes out of whatever is running the fiber at that moment (this call, or the home's
+     * task that resumed it).
+     *
+     * @throws IllegalStateException if the calling thread is not the home's thread
+     */
+    public static <T> Fiber<T> start(FiberHome home, Supplier<? extends T> body,
+            BiConsumer<? super T, ? super Throwable> onDone) {
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(onDone, "onDone");
+        if (!home.inHome()) {
+            throw new IllegalStateException("Fiber.start called on " + Thread.currentThread()
+                    + ", which is not the home's thread: start fibers from the home's thread (post the"
+                    + " start with home.execute(...) from other threads)");
+        }
+        Fiber<T> f = new Fiber<>(home, body, onDone, CURRENT.get());
+        f.drive(null, null, null);
+        return f;
+    }
+
+    /** The fiber running on this thread, or null outside any fiber. */
+    public static Fiber<?> current() {
+        return CURRENT.get();
+    }
+
+    /** This fiber's home. */
+    public FiberHome home() {
+        return home;
+    }
+
+    /** True once the body has ended and {@code onDone} was called (or is being called). */
+    public boolean isDone() {
+        return state == State.DONE;
+    }
+
+    /**
+     * Waits, in direct style, for {@code promise} to complete, and returns its value or throws
+     * its error (the same instance). A completed promise answers at once, with no capture and no
+     * allocation; a pending one suspends only this fiber and its home goes on.
+     *
+     * @throws IllegalStateException outside a fiber (even on a completed promise, so the mistake
+     *         shows at once)
+     * @throws loomcc.cont.PinnedException when the fiber's stack cannot be captured; the fiber
+     *         goes on from the await
+     * @throws loomcc.cont.StackTooDeepException when the stack is too large to capture
+     */
+    public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
+        Fiber<?> f = CURRENT.get();
+        if (f == null) {
+            throw notInFiber("await");
+        }
+        if (awaiter.isDone(promise)) {
+            return awaiter.getNow(promise);
+        }
+        return f.suspendOn(promise, awaiter);
+    }
+
+    /**
+     * Waits for a {@code CompletionStage}. A completion on another thread resumes the fiber on
+     * its home, never on the completing thread. The stage's exception is thrown as itself: a
+     * {@link java.util.concurrent.CompletionException} around it is taken off on every path.
+     * Cancelling the fiber while it waits cancels the stage if it is a pending {@code Future}.
+     */
+    public static <V> V await(CompletionStage<V> stage) {
+        Objects.requireNonNull(stage, "stage");
+        @SuppressWarnings("unchecked")
+        Awaiter<CompletionStage<V>, V> a = (Awaiter<CompletionStage<V>, V>) (Awaiter<?, ?>) CompletionStageAwaiter.INSTANCE;
+        return await(stage, a);
+    }
+
+    /**
+     * Turns a callback-style call into a value: {@code register} starts the operation and hands
+     * it the callback. The fiber waits until the callback is called, from any thread; then
+     * {@code awaitCallback} returns the value or throws the error. The first call of the
+     * callback wins; a second call throws {@link IllegalStateException} to its caller.
+     */
+    public static <V> V awaitCallback(Consumer<? super Callback<V>> register) {
+        Objects.requireNonNull(register, "register");
+        requireCurrent("awaitCallback");
+        OneShotCallback<V> cb = new OneShotCallback<>();
+        register.accept(cb);
+        return await(cb, OneShotCallback.awaiter());
+    }
+
+    /**
+     * Runs {@code block} on {@code pool}, as this fiber: the fiber's own continuation moves to a
+     * pool thread, runs the block there, and comes back to the home, where this call returns the
+     * block's value or throws its exception. The home goes on meanwhile. Fiber-locals are seen by
+     * the block. The block must not await: it is not on the home.
+     *
+     * @throws RejectedExecutionException (thrown in the fiber) if the pool refuses the task
+     */
+    public static <V> V detached(Executor pool, Supplier<? extends V> block) {
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(block, "block");
+        Fiber<?> f = requireCurrent("detached");
+        try {
+            PROMPT.<Object>shift(k -> {
+                f.state = State.DETACHED;
+                try {
+                    pool.execute(() -> f.drive(k, null, null));
+                } catch (RejectedExecutionException e) {
+                    f.state = State.RUNNING;
+                    return k.resumeWithException(e);
+                }
+                return SUSPENDED;
+            });
+        } finally {
+            CURRENT.set(f);
+        }
+        V value = null;
+        Throwable error = null;
+        try {
+            value = block.get();
+        } catch (Throwable t) {
+            error = t;
+        }
+        PROMPT.<Object>shift(k -> {
+            f.home.execute(() -> {
+                f.state = State.RUNNING;
+                f.drive(k, null, null);
+            });
+            return SUSPENDED;
+        });
+        CURRENT.set(f);
+        if (error != null) {
+            throw Throwing.sneaky(error);
+        }
+        return value;
+    }
+
+    /**
+     * If this fiber is waiting in an await, makes that await throw {@code reason} in the fiber
+     * (at once: the fiber runs until its next suspension before this returns) and abandons the
+     * awaited promise. Otherwise does nothing.
+     *
+     * @return true when a pending await was interrupted
+     * @throws IllegalStateException if not called on the home thread
+     */
+    public boolean cancel(Throwable reason) {
+        Objects.requireNonNull(reason, "reason");
+        if (!home.inHome()) {
+            throw new IllegalStateException("Fiber.cancel must be called on the fiber's home thread");
+        }
+        Wait<?, ?> w = wait;
+        return state == State.WAITING && w != null && w.cancel(reason);
+    }
+
+    @Override
+    public String toString() {
+        return "Fiber[" + state + "]";
+    }
+
+    // ------------------------------------------------------------------------------ internals
+
+    static Fiber<?> requireCurrent(String what) {
+        Fiber<?> f = CURRENT.get();
+        if (f == null) {
+            throw notInFiber(what);
+        }
+        return f;
+    }
+
+    private static IllegalStateException notInFiber(String what) {
+        return new IllegalStateException(what + " called outside a fiber: run this code inside one,"
+                + " e.g. LwtFiber.start(() -> ...) on an Lwt loop, or Fiber.start(home, ...)");
+    }
+
+    /**
+     * Runs the fiber on the calling thread: its body from the start (k == null) or its
+     * continuation, until it suspends or ends. Restores the caller's current fiber afterwards.
+     */
+    @SuppressWarnings("unchecked")
+    private void drive(Continuation<Object, Object> k, Object value, Throwable error) {
+        Fiber<?> outer = CURRENT.get();
+        Object r = null;
+        Throwable failure = null;
+        try {
+            r = k == null ? PROMPT.reset(this::runBody)
+                    : error != null ? k.resumeWithException(error) : k.resume(value);
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            CURRENT.set(outer);
+        }
+        if (failure != null) {
+            complete(null, failure);
+        } else if (r != SUSPENDED) {
+            complete((T) r, null);
+        }
+    }
+
+    private Object runBody() {
+        CURRENT.set(this);
+        Supplier<? extends T> b = body;
+        body = null;
+        return b.get();
+    }
+
+    private void complete(T value, Throwable error) {
+        if (!home.inHome()) { // the body ended off the home (a detached block that could not get back)
+            home.execute(() -> complete(value, error));
+            return;
+        }
+        state = State.DONE;
+        wait = null;
+        locals = null;
+        onDone.accept(value, error);
+    }
+
+    private <P, V> V suspendOn(P promise, Awaiter<P, V> awaiter) {
+        Wait<P, V> w = new Wait<>(this, promise, awaiter);
+        try {
+            return PROMPT.shift(k -> {
+                w.arm(k);
+                return SUSPENDED;
+            });
+        } finally {
+            CURRENT.set(this); // back in the body, on whatever thread resumed it: value or exception
+        }
+    }
+
+    boolean hasLocal(FiberLocal<?> key) {
+        return locals != null && locals.containsKey(key);
+    }
+
+    Object getLocal(FiberLocal<?> key) {
+        return locals.get(key);
+    }
+
+    void setLocal(FiberLocal<?> key, Object value) {
+        if (locals == null) {
+            locals = new IdentityHashMap<>(4);
+        }
+        locals.put(key, value);
+    }
+
+    void removeLocal(FiberLocal<?> key) {
+        if (locals != null) {
+            locals.remove(key);
+        }
+    }
+
+    /**
+     * One suspending await: the callback registered on the promise, and the race between that
+     * callback (any thread) and a cancel (home thread), decided by a CAS on {@code state}.
+     */
+    private static final class Wait<P, V> implements BiConsumer<V, Throwable> {
+        private static final int ARMED = 0;
+        private static final int FIRED = 1;
+        private static final int CANCELLED = 2;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Wait.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Fiber<?> fiber;
+        private final P promise;
+        private final Awaiter<P, V> awaiter;
+        @SuppressWarnings("unused") // through STATE
+        private volatile int state;
+        private Continuation<Object, Object> k;
+        private Object registration;
+        /** True while onComplete runs on the home thread: a callback then must not resume inline. */
+        private boolean registering;
+        private Object value;
+        private Throwable error;
+
+        Wait(Fiber<?> fiber, P promise, Awaiter<P, V> awaiter) {
+            this.fiber = fiber;
+            this.promise = promise;
+            this.awaiter = awaiter;
+        }
+
+        /** In the shift's function, on the thread that was running the fiber, after the capture. */
+        @SuppressWarnings("unchecked")
+        void arm(Continuation<V, Object> captured) {
+            k = (Continuation<Object, Object>) (Continuation<?, Object>) captured;
+            fiber.state = State.WAITING;
+            fiber.wait = this;
+            registering = true;
+            try {
+                registration = awaiter.onComplete(promise, this);
+            } finally {
+                registering = false;
+            }
+        }
+
+        /** The promise's callback: any thread, once (a second call finds the CAS lost). */
+        @Override
+        public void accept(V v, Throwable e) {
+            if (!STATE.compareAndSet(this, ARMED, FIRED)) {
+                return; // NOTE: benign: cancel won; the promise keeps its outcome, nothing is lost
+            }
+            value = v;
+            error = e;
+            FiberHome home = fiber.home;
+            if (home.inHome() && !registering) {
+                resumeNow();
+            } else {
+                // From another thread, or called back inside onComplete itself: resume on the
+                // home's next task, so the continuation never runs inside its own registration.
+                home.execute(this::resumeNow);
+            }
+        }
+
+        /** On the home thread. */
+        boolean cancel(Throwable reason) {
+            if (!STATE.compareAndSet(this, ARMED, CANCELLED)) {
+                return false; // the completion won; its resume is on its way
+            }
+            try {
+                awaiter.abandon(promise, registration);
+            } catch (Throwable t) {
+                reason.addSuppressed(t);
+            }
+            error = reason;
+            resumeNow();
+            return true;
+        }
+
+        private void resumeNow() {
+            Continuation<Object, Object> c = k;
+            k = null;
+            fiber.wait = null;
+            fiber.state = State.RUNNING;
+            fiber.drive(c, value, error);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package loomcc.fiber;
+
+/**
+ * Where a fiber lives: a single-threaded loop that runs it and always resumes it. An event loop
+ * (an Lwt loop, a Netty {@code EventLoop}, a single-thread executor) fits as it is.
+ *
+ * <p>Threading: {@link #inHome} and {@link #execute} are called from any thread.
+ */
+public interface FiberHome {
+
+    /** True when the calling thread is this home's thread. */
+    boolean inHome();
+
+    /**
+     * Runs {@code task} on the home's thread, soon, after the task that is running now; tasks run
+     * in the order they were given. Callable from any thread, the home's own included. What
+     * {@code execute}'s caller did before the call happens-before the task runs.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the home has stopped
+     */
+    void execute(Runnable task);
+}

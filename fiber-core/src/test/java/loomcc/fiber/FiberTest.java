@@ -1,0 +1,491 @@
+package loomcc.fiber;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import loomcc.cont.PinnedException;
+
+/** The fiber runtime on a bare home, awaiting {@code CompletionStage}s and callbacks. */
+class FiberTest {
+    private final TestHome home = new TestHome();
+    private final ExecutorService other = Executors.newFixedThreadPool(2);
+
+    @AfterEach
+    void stopPool() {
+        other.shutdownNow();
+    }
+
+    /** Completes {@code cf} with {@code v} from another thread. */
+    private <T> void completeElsewhere(CompletableFuture<T> cf, T v) {
+        other.execute(() -> cf.complete(v));
+    }
+
+    // ---------------------------------------------------------------- await
+
+    @Test
+    void awaitOnACompletedStageAnswersAtOnceWithoutSuspending() {
+        List<String> order = new ArrayList<>();
+        String r = home.run(() -> {
+            Fiber.start(home, () -> {
+                order.add("inner before");
+                String v = Fiber.await(CompletableFuture.completedFuture("now"));
+                order.add("inner after " + v);
+                return v;
+            }, (v, e) -> { });
+            order.add("start returned");
+            return "ok";
+        });
+        assertEquals("ok", r);
+        assertEquals(List.of("inner before", "inner after now", "start returned"), order);
+    }
+
+    @Test
+    void awaitOnAPendingStageSuspendsOnlyTheFiberAndResumesItOnTheHome() {
+        List<String> order = new ArrayList<>();
+        CompletableFuture<String> cf = new CompletableFuture<>();
+        CompletableFuture<String> childDone = new CompletableFuture<>();
+        String r = home.run(() -> {
+            Fiber.start(home, () -> {
+                order.add("waiting");
+                String v = Fiber.await(cf);
+                order.add("resumed with " + v + " on home: " + home.inHome());
+                return v;
+            }, (v, e) -> {
+                order.add("done " + v);
+                childDone.complete(v);
+            });
+            order.add("start returned");
+            completeElsewhere(cf, "later");
+            String mine = Fiber.await(cf.thenApply(s -> s + "!"));
+            order.add("main got " + mine);
+            return mine + Fiber.await(childDone);
+        });
+        assertEquals("later!later", r);
+        assertEquals("waiting", order.get(0));
+        assertEquals("start returned", order.get(1));
+        assertTrue(order.contains("resumed with later on home: true"), order.toString());
+        assertTrue(order.contains("done later"), order.toString());
+    }
+
+    @Test
+    void awaitOutsideAFiberSaysToStartOneEvenOnACompletedStage() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Fiber.await(CompletableFuture.completedFuture(1)));
+        assertTrue(e.getMessage().contains("LwtFiber.start"), e.getMessage());
+        assertNull(Fiber.current());
+    }
+
+    @Test
+    void startOffTheHomeThreadIsRefused() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Fiber.start(home, () -> 1, (v, x) -> { }));
+        assertTrue(e.getMessage().contains("home's thread"), e.getMessage());
+    }
+
+    @Test
+    void aFailedStageThrowsItsExceptionAsItIsOnBothPaths() {
+        IOException io = new IOException("io");
+        CompletableFuture<String> wrappedDone = new CompletableFuture<>();
+        wrappedDone.completeExceptionally(new CompletionException(io));
+        CompletableFuture<String> pending = new CompletableFuture<>();
+        List<Throwable> seen = home.run(() -> {
+            List<Throwable> out = new ArrayList<>();
+            out.add(catching(() -> Fiber.await(wrappedDone)));                  // fast path
+            other.execute(() -> pending.completeExceptionally(new CompletionException(io)));
+            out.add(catching(() -> Fiber.await(pending)));                      // slow path
+            out.add(catching(() -> Fiber.await(pending.thenApply(s -> s))));   // a dependent stage wraps again
+            return out;
+        });
+        for (Throwable t : seen) {
+            assertSame(io, t);
+        }
+    }
+
+    @Test
+    void aCancelledFutureThrowsCancellationException() {
+        CompletableFuture<String> cf = new CompletableFuture<>();
+        cf.cancel(false);
+        Throwable t = home.run(() -> catching(() -> Fiber.await(cf)));
+        assertTrue(t instanceof CancellationException, String.valueOf(t));
+    }
+
+    @Test
+    void theBodysExceptionGoesToOnDoneAsItIs() {
+        IOException io = new IOException("body");
+        AtomicReference<Throwable> got = new AtomicReference<>();
+        home.run(() -> {
+            Fiber.start(home, () -> {
+                throw loomcc.internal.Throwing.sneaky(io);
+            }, (v, e) -> got.set(e));
+            return null;
+        });
+        assertSame(io, got.get());
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    @Test
+    void cancelMakesThePendingAwaitThrowRunsFinallyAndCancelsThePendingFuture() {
+        CompletableFuture<String> cf = new CompletableFuture<>();
+        List<String> events = new ArrayList<>();
+        CancellationException reason = new CancellationException("stop");
+        home.run(() -> {
+            Fiber<String> f = Fiber.start(home, () -> {
+                try {
+                    return Fiber.await(cf);
+                } finally {
+                    events.add("finally");
+                }
+            }, (v, e) -> events.add("done " + v + " " + (e == reason)));
+            assertTrue(f.cancel(reason));
+            assertTrue(f.isDone());
+            assertFalse(f.cancel(reason), "nothing to cancel any more");
+            return null;
+        });
+        assertEquals(List.of("finally", "done null true"), events);
+        assertTrue(cf.isCancelled(), "a pending future is cancelled with its waiter");
+    }
+
+    @Test
+    void aFiberThatCatchesTheCancellationAndGoesOnAwaitsAsUsual() {
+        CompletableFuture<String> first = new CompletableFuture<>();
+        CompletableFuture<String> second = new CompletableFuture<>();
+        String result = home.run(() -> {
+            CompletableFuture<String> done = new CompletableFuture<>();
+            Fiber<String> f = Fiber.start(home, () -> {
+                try {
+                    return Fiber.await(first);
+                } catch (CancellationException e) {
+                    return "recovered " + Fiber.await(second);
+                }
+            }, (v, e) -> done.complete(v));
+            assertTrue(f.cancel(new CancellationException()));
+            assertFalse(f.isDone(), "it caught the cancellation and waits again");
+            completeElsewhere(second, "2");
+            return Fiber.await(done);
+        });
+        assertEquals("recovered 2", result);
+    }
+
+    @Test
+    void aCompletedFutureIsNeverCancelledAndACompletionRacingACancelGivesOneOutcome() {
+        for (int round = 0; round < 300; round++) {
+            CompletableFuture<Integer> cf = new CompletableFuture<>();
+            AtomicInteger outcomes = new AtomicInteger();
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            CountDownLatch go = new CountDownLatch(1);
+            int r = round;
+            CompletableFuture<Void> fiberDone = new CompletableFuture<>();
+            home.run(() -> {
+                Fiber<Integer> f = Fiber.start(home, () -> Fiber.await(cf), (v, e) -> {
+                    outcomes.incrementAndGet();
+                    outcome.set(e != null ? e : v);
+                    fiberDone.complete(null);
+                });
+                other.execute(() -> {
+                    go.countDown();
+                    cf.complete(r);
+                });
+                awaitLatch(go);
+                f.cancel(new CancellationException("race"));
+                return Fiber.await(fiberDone);
+            });
+            assertEquals(1, outcomes.get(), "round " + round);
+            Object o = outcome.get();
+            assertTrue(Integer.valueOf(r).equals(o) || o instanceof CancellationException, "round " + round + ": " + o);
+            if (o instanceof CancellationException) {
+                assertTrue(cf.isDone(), "either our complete or the cancel settled it");
+            } else {
+                assertFalse(cf.isCancelled(), "a completed future is never cancelled");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- races at registration
+
+    @Test
+    void aCompletionBetweenTheFastPathAndTheRegistrationIsNotLost() {
+        int rounds = 2_000;
+        int sum = home.run(() -> {
+            int total = 0;
+            for (int i = 0; i < rounds; i++) {
+                CompletableFuture<Integer> cf = new CompletableFuture<>();
+                int v = i;
+                other.execute(() -> cf.complete(v)); // races with the await below
+                total += Fiber.await(cf);
+            }
+            return total;
+        });
+        assertEquals(rounds * (rounds - 1) / 2, sum);
+    }
+
+    // ---------------------------------------------------------------- fibers and fibers
+
+    @Test
+    void fibersStartAndAwaitFibers() {
+        int r = home.run(() -> {
+            CompletableFuture<Integer> child = new CompletableFuture<>();
+            CompletableFuture<Integer> gate = new CompletableFuture<>();
+            Fiber.start(home, () -> Fiber.await(gate) * 2, (v, e) -> child.complete(v));
+            completeElsewhere(gate, 21);
+            return Fiber.await(child);
+        });
+        assertEquals(42, r);
+    }
+
+    @Test
+    void twoFibersPingPong10000Times() {
+        int rounds = 10_000;
+        int r = home.run(() -> {
+            AtomicReference<CompletableFuture<Integer>> ping = new AtomicReference<>(new CompletableFuture<>());
+            AtomicReference<CompletableFuture<Integer>> pong = new AtomicReference<>(new CompletableFuture<>());
+            CompletableFuture<Integer> ponger = new CompletableFuture<>();
+            Fiber.start(home, () -> {
+                int last = 0;
+                for (int i = 0; i < rounds; i++) {
+                    CompletableFuture<Integer> p = ping.get();
+                    last = Fiber.await(p);
+                    ping.set(new CompletableFuture<>());
+                    pong.getAndSet(new CompletableFuture<>()).complete(last + 1);
+                }
+                return last;
+            }, (v, e) -> ponger.complete(v));
+            int n = 0;
+            for (int i = 0; i < rounds; i++) {
+                CompletableFuture<Integer> answer = pong.get();
+                ping.get().complete(n);
+                n = Fiber.await(answer) + 1;
+            }
+            return Fiber.await(ponger) + n;
+        });
+        // each round adds 2: the pinger sends n, the ponger answers n+1, the pinger adds 1
+        assertEquals(2 * rounds - 2 + 2 * rounds, r);
+    }
+
+    // ---------------------------------------------------------------- callbacks in direct style
+
+    @Test
+    void awaitCallbackTurnsACallbackApiIntoAValue() {
+        List<String> r = home.run(() -> {
+            List<String> out = new ArrayList<>();
+            out.add(Fiber.<String>awaitCallback(cb -> cb.success("sync")));
+            out.add(Fiber.<String>awaitCallback(cb -> other.execute(() -> cb.success("async"))));
+            IOException io = new IOException("failed");
+            Throwable t = catching(() -> Fiber.<String>awaitCallback(cb -> other.execute(() -> cb.failure(io))));
+            out.add(t == io ? "same error" : "wrong: " + t);
+            return out;
+        });
+        assertEquals(List.of("sync", "async", "same error"), r);
+    }
+
+    @Test
+    void aSecondCallOfTheCallbackIsAnErrorToItsCaller() {
+        AtomicReference<Callback<String>> saved = new AtomicReference<>();
+        String r = home.run(() -> Fiber.<String>awaitCallback(cb -> {
+            saved.set(cb);
+            cb.success("first");
+        }));
+        assertEquals("first", r);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> saved.get().success("second"));
+        assertTrue(e.getMessage().contains("already called"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> saved.get().failure(new RuntimeException()));
+    }
+
+    // ---------------------------------------------------------------- detached
+
+    @Test
+    void detachedRunsTheBlockOffTheHomeWhileTheHomeGoesOnThenComesBack() {
+        CountDownLatch otherFiberRan = new CountDownLatch(1);
+        List<String> r = home.run(() -> {
+            List<String> out = new ArrayList<>();
+            Thread homeThread = Thread.currentThread();
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            Fiber.start(home, () -> {
+                Fiber.await(gate);
+                otherFiberRan.countDown(); // runs on the home while the block below waits for it
+                return null;
+            }, (v, e) -> { });
+            String v = Fiber.detached(other, () -> {
+                out.add("block on home: " + (Thread.currentThread() == homeThread));
+                home.execute(() -> gate.complete(null));
+                awaitLatch(otherFiberRan);
+                return "from pool";
+            });
+            out.add(v + ", back on home: " + (Thread.currentThread() == homeThread));
+            return out;
+        });
+        assertEquals(List.of("block on home: false", "from pool, back on home: true"), r);
+    }
+
+    @Test
+    void detachedThrowsTheBlocksExceptionAsItIsOnTheHome() {
+        IOException io = new IOException("blocking call failed");
+        Throwable t = home.run(() -> catching(() -> Fiber.detached(other, () -> {
+            throw loomcc.internal.Throwing.sneaky(io);
+        })));
+        assertSame(io, t);
+    }
+
+    @Test
+    void detachedOnAStoppedPoolThrowsRejectedExecutionInTheFiber() {
+        ExecutorService stopped = Executors.newSingleThreadExecutor();
+        stopped.shutdown();
+        Throwable t = home.run(() -> catching(() -> Fiber.detached(stopped, () -> "never")));
+        assertTrue(t instanceof RejectedExecutionException, String.valueOf(t));
+    }
+
+    // ---------------------------------------------------------------- fiber-locals
+
+    @Test
+    void fiberLocalsSurviveSuspensionAreIsolatedAndInherited() {
+        FiberLocal<String> name = new FiberLocal<>();
+        FiberLocal<List<String>> log = FiberLocal.withInitial(ArrayList::new);
+        List<String> r = home.run(() -> {
+            name.set("parent");
+            log.get().add("p1");
+            CompletableFuture<String> childSaw = new CompletableFuture<>();
+            CompletableFuture<Integer> gate = new CompletableFuture<>();
+            Fiber.start(home, () -> {
+                String inherited = name.get();
+                name.set("child");
+                Fiber.await(gate); // resumed from another thread's completion
+                return inherited + "->" + name.get();
+            }, (v, e) -> childSaw.complete(v));
+            completeElsewhere(gate, 1);
+            List<String> out = new ArrayList<>();
+            out.add(Fiber.await(childSaw));
+            out.add(name.get());
+            out.add(String.join(",", log.get()));
+            name.remove();
+            out.add(String.valueOf(name.get()));
+            return out;
+        });
+        assertEquals(List.of("parent->child", "parent", "p1", "null"), r);
+        assertThrows(IllegalStateException.class, name::get);
+        assertThrows(IllegalStateException.class, () -> name.set("x"));
+    }
+
+    @Test
+    void aFiberLocalIsSeenByADetachedBlock() {
+        FiberLocal<String> name = new FiberLocal<>();
+        String r = home.run(() -> {
+            name.set("me");
+            return Fiber.detached(other, name::get);
+        });
+        assertEquals("me", r);
+    }
+
+    // ---------------------------------------------------------------- pinning
+
+    static final List<Object> pinned = new ArrayList<>();
+
+    static final class AwaitsInItsInitializer {
+        static {
+            try {
+                pinned.add(Fiber.await(new CompletableFuture<String>()));
+            } catch (PinnedException e) {
+                pinned.add(e);
+            }
+        }
+
+        static void touch() {
+        }
+    }
+
+    @Test
+    void awaitWhilePinnedThrowsPinnedExceptionAndTheHomeGoesOn() {
+        String r = home.run(() -> {
+            AwaitsInItsInitializer.touch();
+            return "the fiber went on: " + Fiber.await(CompletableFuture.supplyAsync(() -> "and awaits", other));
+        });
+        assertEquals("the fiber went on: and awaits", r);
+        assertEquals(1, pinned.size());
+        assertTrue(pinned.getFirst() instanceof PinnedException, String.valueOf(pinned.getFirst()));
+    }
+
+    // ---------------------------------------------------------------- volume
+
+    @Test
+    void oneHundredThousandFibersWaitOnOneFutureAndAllFinish() {
+        int n = 100_000;
+        long sum = home.run(() -> {
+            CompletableFuture<Integer> gate = new CompletableFuture<>();
+            long[] total = {0};
+            int[] finished = {0};
+            for (int i = 0; i < n; i++) {
+                int mine = i;
+                Fiber.start(home, () -> Fiber.await(gate) + mine, (v, e) -> {
+                    total[0] += v;
+                    finished[0]++;
+                });
+            }
+            assertEquals(0, finished[0]);
+            gate.complete(1);
+            assertEquals(n, finished[0], "all resumed inline by the completion on the home");
+            return total[0];
+        });
+        assertEquals((long) n + (long) n * (n - 1) / 2, sum);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    interface ThrowingSupplier {
+        Object get() throws Exception;
+    }
+
+    static Throwable catching(ThrowingSupplier s) {
+        try {
+            s.get();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    static void awaitLatch(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(60, TimeUnit.SECONDS), "latch never opened");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void everyAwaitOfAPendingPromiseCapturesANewContinuation() {
+        // Two fibers, two suspensions each: distinct Fiber objects, both end, in order of wake-up.
+        List<String> order = new ArrayList<>();
+        home.run(() -> {
+            CompletableFuture<Void> a = new CompletableFuture<>();
+            CompletableFuture<Void> b = new CompletableFuture<>();
+            Fiber<?> fa = Fiber.start(home, () -> { Fiber.await(a); order.add("a"); return null; }, (v, e) -> { });
+            Fiber<?> fb = Fiber.start(home, () -> { Fiber.await(b); order.add("b"); return null; }, (v, e) -> { });
+            assertNotSame(fa, fb);
+            b.complete(null);
+            a.complete(null);
+            return null;
+        });
+        assertEquals(List.of("b", "a"), order);
+    }
+}

@@ -118,7 +118,7 @@ public final class Fiber<T> {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(onDone, "onDone");
-        if (!home.inHome()) {
+        if (!onHome(home)) {
             throw new IllegalStateException("Fiber.start called on " + Thread.currentThread()
                     + ", which is not the home's thread: start fibers from the home's thread (post the"
                     + " start with home.execute(...) from other threads)");
@@ -131,6 +131,20 @@ public final class Fiber<T> {
     /** The fiber running on this thread, or null outside any fiber. */
     public static Fiber<?> current() {
         return CURRENT.get();
+    }
+
+    /**
+     * True when the calling code runs on {@code home}'s behalf: on its thread, or in the body of
+     * one of its fibers. The two differ only on the virtual-thread backend, where a fiber's body
+     * runs on a virtual thread of its own while the home's thread waits for it; code there may
+     * do what the home's thread may do. A detached block is not on its home.
+     */
+    public static boolean onHome(FiberHome home) {
+        if (home.inHome()) {
+            return true;
+        }
+        Fiber<?> f = CURRENT.get();
+        return f != null && f.home == home && f.state == State.RUNNING;
     }
 
     /** This fiber's home. */
@@ -249,7 +263,7 @@ public final class Fiber<T> {
      */
     public boolean cancel(Throwable reason) {
         Objects.requireNonNull(reason, "reason");
-        if (!home.inHome()) {
+        if (!onHome(home)) {
             throw new IllegalStateException("Fiber.cancel must be called on the fiber's home thread");
         }
         Wait<?, ?> w = wait;
@@ -308,7 +322,7 @@ public final class Fiber<T> {
     }
 
     private void complete(T value, Throwable error) {
-        if (!home.inHome()) { // the body ended off the home (a detached block that could not get back)
+        if (!onHome(home)) { // the body ended off the home (a detached block that could not get back)
             home.execute(() -> complete(value, error));
             return;
         }
@@ -410,7 +424,7 @@ public final class Fiber<T> {
             value = v;
             error = e;
             FiberHome home = fiber.home;
-            if (home.inHome() && !registering) {
+            if (onHome(home) && !registering) {
                 resumeNow();
             } else {
                 // From another thread, or called back inside onComplete itself: resume on the

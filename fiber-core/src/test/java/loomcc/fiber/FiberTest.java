@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import loomcc.cont.PinnedException;
@@ -70,7 +71,7 @@ class FiberTest {
             Fiber.start(home, () -> {
                 order.add("waiting");
                 String v = Fiber.await(cf);
-                order.add("resumed with " + v + " on home: " + home.inHome());
+                order.add("resumed with " + v + " on home: " + Fiber.onHome(home));
                 return v;
             }, (v, e) -> {
                 order.add("done " + v);
@@ -320,7 +321,6 @@ class FiberTest {
         CountDownLatch otherFiberRan = new CountDownLatch(1);
         List<String> r = home.run(() -> {
             List<String> out = new ArrayList<>();
-            Thread homeThread = Thread.currentThread();
             CompletableFuture<Void> gate = new CompletableFuture<>();
             Fiber.start(home, () -> {
                 Fiber.await(gate);
@@ -328,12 +328,12 @@ class FiberTest {
                 return null;
             }, (v, e) -> { });
             String v = Fiber.detached(other, () -> {
-                out.add("block on home: " + (Thread.currentThread() == homeThread));
+                out.add("block on home: " + Fiber.onHome(home));
                 home.execute(() -> gate.complete(null));
                 awaitLatch(otherFiberRan);
                 return "from pool";
             });
-            out.add(v + ", back on home: " + (Thread.currentThread() == homeThread));
+            out.add(v + ", back on home: " + Fiber.onHome(home));
             return out;
         });
         assertEquals(List.of("block on home: false", "from pool, back on home: true"), r);
@@ -415,6 +415,7 @@ class FiberTest {
     }
 
     @Test
+    @Tag("loom-only") // nothing pins on the virtual-thread backend
     void awaitWhilePinnedThrowsPinnedExceptionAndTheHomeGoesOn() {
         String r = home.run(() -> {
             AwaitsInItsInitializer.touch();
@@ -423,6 +424,23 @@ class FiberTest {
         assertEquals("the fiber went on: and awaits", r);
         assertEquals(1, pinned.size());
         assertTrue(pinned.getFirst() instanceof PinnedException, String.valueOf(pinned.getFirst()));
+    }
+
+    @Test
+    @Tag("loom-only") // on the virtual-thread backend the body runs on a virtual thread of its own
+    void onTheLoomBackendTheBodyRunsOnTheHomesOwnThread() {
+        CompletableFuture<String> cf = new CompletableFuture<>();
+        List<Boolean> r = home.run(() -> {
+            List<Boolean> out = new ArrayList<>();
+            out.add(home.inHome());
+            completeElsewhere(cf, "x");
+            Fiber.await(cf);
+            out.add(home.inHome());
+            out.add(Fiber.detached(other, home::inHome));
+            out.add(home.inHome());
+            return out;
+        });
+        assertEquals(List.of(true, true, false, true), r);
     }
 
     // ---------------------------------------------------------------- volume

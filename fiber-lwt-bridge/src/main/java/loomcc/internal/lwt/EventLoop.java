@@ -1,0 +1,635 @@
+package loomcc.internal.lwt;
+
+import java.io.IOException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import loomcc.lwt.Lwt;
+import loomcc.lwt.Resolver;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
+
+/**
+ * The event loop behind {@code LwtMain}, {@code LwtUnix} and {@code LwtPreemptive}: one per
+ * {@code LwtMain.run} call, on the calling thread, with its own {@link Selector}, timer heap, list of
+ * paused promises and an MPSC inbox for work posted from other threads.
+ *
+ * <h2>The cycle (STYLE.md #5; Lwt's lwt_main.ml keeps the same shape)</h2>
+ * <pre>
+ *   loop:
+ *     0. main promise resolved, or the loop stopped by an async failure?  -> exit
+ *     1. run ready callbacks: the work other threads posted (inbox, FIFO, a bounded batch)
+ *     2. wake the paused promises, in the order they were paused (pauses made now wait a turn)
+ *     3. fire the due timers, deadline order, ties in creation order (timers made now wait a turn)
+ *     4. poll NIO readiness: selectNow() if anything is ready (inbox, paused); otherwise block in
+ *        select() until the next timer's deadline (or indefinitely without timers); other threads
+ *        end the block with Selector.wakeup(). Run the callbacks of the channels found ready.
+ * </pre>
+ * Callbacks of promises resolved at any step run there and then (the promise core runs them at
+ * resolution, bounded by {@link Engine#MAX_NESTING}); the loop itself never spins: with nothing ready
+ * it is parked in {@code select}.
+ *
+ * <h2>Threading contract</h2>
+ * Loop thread only, except {@link #execute}, {@link #post} (any thread) and {@link #current()}.
+ * {@code execute}/{@code post} happen-before the task runs on the loop (MPSC queue hand-off).
+ *
+ * <p>Not API (see package-info).
+ */
+public final class EventLoop {
+
+    /** Work posted from another thread that must hear about it if the loop stops before running it. */
+    public interface Abandonable {
+        /** Called at most once, on some thread, instead of running. */
+        void abandon(IllegalStateException why);
+    }
+
+    /** What an I/O attempt returns when the channel is not ready. */
+    public static final Object WOULD_BLOCK = new Object();
+
+    /** One non-blocking attempt of an operation: its result, or {@link #WOULD_BLOCK}. */
+    @FunctionalInterface
+    public interface IoAttempt {
+        Object attempt() throws IOException;
+    }
+
+    private static final Set<EventLoop> RUNNING = ConcurrentHashMap.newKeySet();
+
+    /** Work items taken from the inbox per turn, so that I/O and timers are never starved. */
+    private static final int INBOX_BATCH = 4096;
+
+    private final Engine engine;
+    private final Thread thread;
+    private final Throwable startedAt;
+    private final Selector selector;
+    private final MessagePassingQueue<Runnable> inbox = new MpscUnboundedAtomicArrayQueue<>(256);
+    /** Who may consume the inbox: the loop while it runs; after it stops, whoever abandons leftovers. */
+    private final AtomicBoolean consumer = new AtomicBoolean(true);
+    private volatile boolean closed;
+
+    private final TimerHeap timers = new TimerHeap();
+    private long timerSeq;
+    private ArrayList<Resolver<Void>> paused = new ArrayList<>();
+    private ArrayList<Resolver<Void>> waking = new ArrayList<>();
+    private final Set<Abandonable> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    private Consumer<Throwable> asyncHandler;   // null: the default (stop the loop, run() throws)
+    private Throwable failure;                  // set when the loop must stop with it
+    private long turns;
+
+    private EventLoop(Engine engine, Throwable startedAt) throws IOException {
+        this.engine = engine;
+        this.thread = engine.thread;
+        this.startedAt = startedAt;
+        this.selector = Selector.open();
+    }
+
+    // ----- Finding the loop ---------------------------------------------------------------------
+
+    /** The loop running on the calling thread, or null. Any thread. */
+    public static EventLoop current() {
+        return Engine.current().loop;
+    }
+
+    /** The running loop, or {@link IllegalStateException} naming {@code what} and the fix. */
+    public static EventLoop require(String what) {
+        EventLoop l = current();
+        if (l == null) {
+            throw new IllegalStateException(what + " needs an event loop running on this thread ('"
+                    + Thread.currentThread().getName() + "'): call it inside LwtMain.run(() -> ...)"
+                    + " (from another thread, go through LwtPreemptive.runInMain)");
+        }
+        return l;
+    }
+
+    /** The loops running now, in no particular order. Any thread. */
+    public static List<EventLoop> running() {
+        return List.copyOf(RUNNING);
+    }
+
+    public Thread thread() {
+        return thread;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Where the {@code LwtMain.run} that started this loop was called, for messages. */
+    public String startedAtFrame() {
+        for (StackTraceElement f : startedAt.getStackTrace()) {
+            String c = f.getClassName();
+            if (!c.startsWith("loomcc.internal.lwt.") && !c.equals("loomcc.lwt.LwtMain")) {
+                return f.toString();
+            }
+        }
+        return "(unknown frame)";
+    }
+
+    // ----- Running ------------------------------------------------------------------------------
+
+    /** Thrown away as the cause of a nested-run error: its stack trace is where the outer run began. */
+    private static final class StartedHere extends Throwable {
+        private static final long serialVersionUID = 1L;
+
+        StartedHere(Thread t) {
+            super("the running loop was started here, on thread '" + t.getName() + "'");
+        }
+    }
+
+    /**
+     * Runs a loop on the calling thread until {@code main}'s promise resolves; returns its value or
+     * throws its error (same instance). See {@code LwtMain.run} for the contract.
+     */
+    public static <T> T run(Supplier<? extends Lwt<T>> main) {
+        Objects.requireNonNull(main, "LwtMain.run: main");
+        Engine e = Engine.current();
+        EventLoop outer = e.loop;
+        if (outer != null) {
+            throw new IllegalStateException("LwtMain.run: an event loop is already running on thread '"
+                    + e.thread.getName() + "', started at " + outer.startedAtFrame()
+                    + ". One loop per thread: return a promise to the running loop instead of"
+                    + " running a nested one", outer.startedAt);
+        }
+        EventLoop loop;
+        try {
+            loop = new EventLoop(e, new StartedHere(e.thread));
+        } catch (IOException x) {
+            throw Sneaky.rethrow(x);
+        }
+        int savedDepth = e.enterLoop(loop);
+        RUNNING.add(loop);
+        try {
+            Lwt<T> p;
+            e.depth++;
+            try {
+                p = main.get();
+            } finally {
+                e.leave();
+            }
+            if (p == null) {
+                throw new NullPointerException("LwtMain.run: main returned null instead of a promise");
+            }
+            loop.cycle(p);
+            if (loop.failure != null) {
+                throw Sneaky.rethrow(loop.failure);
+            }
+            return p.getNow();
+        } finally {
+            RUNNING.remove(loop);
+            loop.close();
+            e.exitLoop(savedDepth);
+        }
+    }
+
+    /** The explicit cycle documented on the class. */
+    private void cycle(Lwt<?> main) {
+        while (failure == null && main.isPending()) {
+            turns++;
+            runInbox();                                   // 1. ready callbacks
+            if (failure != null) {
+                break;
+            }
+            wakePaused();                                 // 2. paused promises
+            if (failure != null) {
+                break;
+            }
+            fireTimers();                                 // 3. due timers
+            if (failure != null || !main.isPending()) {
+                break;                                    // never block once there is nothing to wait for
+            }
+            poll();                                       // 4. NIO readiness (the only place that blocks)
+        }
+    }
+
+    private void runInbox() {
+        inbox.drain(this::runTask, INBOX_BATCH);
+    }
+
+    private void runTask(Runnable task) {
+        engine.depth++;
+        try {
+            task.run();
+        } catch (Throwable t) {
+            engine.reportAsync(t);
+        } finally {
+            engine.leave();
+        }
+    }
+
+    private void wakePaused() {
+        if (paused.isEmpty()) {
+            return;
+        }
+        ArrayList<Resolver<Void>> now = paused;
+        paused = waking;
+        waking = now;
+        for (int i = 0; i < now.size(); i++) {
+            now.get(i).tryResolve(null);                  // a cancelled pause is simply skipped
+        }
+        now.clear();
+    }
+
+    private void fireTimers() {
+        TimerHeap.Timer t = timers.peek();
+        if (t == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long seqLimit = timerSeq;                         // timers made while firing wait a turn
+        while ((t = timers.peek()) != null && t.deadline - now <= 0 && t.seq < seqLimit) {
+            timers.poll();
+            t.fire.run();
+        }
+    }
+
+    private void poll() {
+        int n;
+        try {
+            if (!paused.isEmpty() || !inbox.isEmpty()) {
+                n = selector.selectNow();
+            } else {
+                TimerHeap.Timer t = timers.peek();
+                if (t == null) {
+                    n = selector.select();                // NOTE: a post racing with this is safe:
+                } else {                                  // wakeup() before select() makes it return
+                    long wait = t.deadline - System.nanoTime();
+                    if (wait <= 0) {
+                        n = selector.selectNow();
+                    } else {
+                        // round up: waking a little early would cost an extra turn, never a spin
+                        n = selector.select(Math.max(1, (wait + 999_999) / 1_000_000));
+                    }
+                }
+            }
+        } catch (IOException x) {
+            throw Sneaky.rethrow(x);
+        }
+        if (Thread.interrupted()) {
+            // select() returns at once on an interrupted thread: carrying on would spin. An interrupt
+            // therefore stops the loop, and LwtMain.run throws it (the status is cleared, as usual).
+            stop(new InterruptedException("the thread running the event loop was interrupted"));
+        }
+        if (n == 0) {
+            return;
+        }
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey k = it.next();
+            it.remove();
+            IoState st = (IoState) k.attachment();
+            int ready;
+            try {
+                ready = k.readyOps();
+            } catch (CancelledKeyException closedMeanwhile) {
+                continue;
+            }
+            st.ready(ready);
+        }
+    }
+
+    // ----- Stopping -----------------------------------------------------------------------------
+
+    /** Async failure from {@link Engine#reportAsync}: the handler, or stop with it. Loop thread. */
+    void handleAsync(Throwable t) {
+        Consumer<Throwable> h = asyncHandler;
+        if (h == null) {
+            stop(t);
+            return;
+        }
+        try {
+            h.accept(t);
+        } catch (Throwable fromHandler) {
+            if (fromHandler != t) {
+                fromHandler.addSuppressed(t);
+            }
+            stop(fromHandler);
+        }
+    }
+
+    private void stop(Throwable t) {
+        if (failure == null) {
+            failure = t;
+        } else if (failure != t) {
+            failure.addSuppressed(t);
+        }
+    }
+
+    /** Sets the async-exception handler; null restores the default (stop, and run() throws). */
+    public void setAsyncExceptionHandler(Consumer<Throwable> h) {
+        asyncHandler = h;
+    }
+
+    private void close() {
+        closed = true;
+        consumer.set(false);
+        drainAbandoned();
+        IllegalStateException why = stoppedError();
+        for (Abandonable a : List.copyOf(tracked)) {
+            a.abandon(why);
+        }
+        tracked.clear();
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // NOTE: nothing waits on the selector any more; its channels are deregistered either way.
+        }
+    }
+
+    private IllegalStateException stoppedError() {
+        return new IllegalStateException("the event loop started at " + startedAtFrame() + " on thread '"
+                + thread.getName() + "' has stopped (its main promise resolved)");
+    }
+
+    /**
+     * After the loop stopped, whoever holds the consumer role abandons what is left in the inbox.
+     * NOTE: benign race by design. A poster that sees {@code closed} calls this after its offer; the
+     * one holding the role re-checks emptiness after releasing it, so an item offered while another
+     * thread drained is picked up by one of the two (both sides use volatile/CAS accesses).
+     */
+    private void drainAbandoned() {
+        while (!inbox.isEmpty() && consumer.compareAndSet(false, true)) {
+            try {
+                IllegalStateException why = null;
+                Runnable r;
+                while ((r = inbox.poll()) != null) {
+                    if (r instanceof Abandonable a) {
+                        if (why == null) {
+                            why = stoppedError();
+                        }
+                        a.abandon(why);
+                    }
+                }
+            } finally {
+                consumer.set(false);
+            }
+        }
+    }
+
+    // ----- Other threads ------------------------------------------------------------------------
+
+    /**
+     * Posts {@code task} to run on the loop thread, soon, in FIFO order with other posts, as a
+     * callback (within the nesting bound; what it throws goes to the async-exception handler). Any
+     * thread. Returns false if the loop has stopped; a task posted while it stops may still be
+     * abandoned: if it implements {@link Abandonable}, it hears about it.
+     */
+    public boolean post(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (closed) {
+            return false;
+        }
+        inbox.offer(task);
+        selector.wakeup();
+        if (closed) {
+            drainAbandoned();
+        }
+        return true;
+    }
+
+    /**
+     * {@link #post}, throwing {@link RejectedExecutionException} if the loop has stopped. Any thread.
+     * The hook the fiber runtime uses to resume a fiber from another thread.
+     */
+    public void execute(Runnable task) {
+        if (!post(task)) {
+            throw new RejectedExecutionException(stoppedError().getMessage());
+        }
+    }
+
+    /** Keeps {@code a} to be abandoned if the loop stops before {@link #untrack}. Loop thread. */
+    public void track(Abandonable a) {
+        tracked.add(a);
+    }
+
+    public void untrack(Abandonable a) {
+        tracked.remove(a);
+    }
+
+    // ----- Pause and timers ---------------------------------------------------------------------
+
+    /** {@code Lwt.pause()}: a task the next turn fulfils. Loop thread. */
+    public Lwt<Void> pause() {
+        Resolver<Void> r = Lwt.task();
+        paused.add(r);
+        return r.promise();
+    }
+
+    /** {@code LwtUnix.sleep}: a task fulfilled at the deadline; cancelling it removes its timer. */
+    public Lwt<Void> sleep(double seconds) {
+        Resolver<Void> r = Lwt.task();
+        if (seconds == Double.POSITIVE_INFINITY) {
+            return r.promise();                          // never fires; cancel still works
+        }
+        // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
+        long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
+        TimerHeap.Timer t = new TimerHeap.Timer(System.nanoTime() + nanos, timerSeq++,
+                () -> r.tryResolve(null));
+        timers.add(t);
+        r.promise().onCancel(() -> timers.remove(t));
+        return r.promise();
+    }
+
+    /** Timers waiting in the heap; for tests. */
+    public int timerCount() {
+        return timers.size();
+    }
+
+    /** Cycles run so far; for tests (an idle loop must not spin). */
+    public long turns() {
+        return turns;
+    }
+
+    // ----- I/O ----------------------------------------------------------------------------------
+
+    /** Per-channel state, the attachment of its key: at most one pending operation per kind. */
+    private final class IoState {
+        final SelectionKey key;
+        IoOp read;      // OP_READ
+        IoOp write;     // OP_WRITE
+        IoOp connect;   // OP_CONNECT
+        IoOp accept;    // OP_ACCEPT
+
+        IoState(SelectableChannel ch) throws IOException {
+            this.key = ch.register(selector, 0, this);
+        }
+
+        IoOp get(int bit) {
+            return switch (bit) {
+                case SelectionKey.OP_READ -> read;
+                case SelectionKey.OP_WRITE -> write;
+                case SelectionKey.OP_CONNECT -> connect;
+                case SelectionKey.OP_ACCEPT -> accept;
+                default -> throw new IllegalArgumentException("op " + bit);
+            };
+        }
+
+        void set(int bit, IoOp op) {
+            switch (bit) {
+                case SelectionKey.OP_READ -> read = op;
+                case SelectionKey.OP_WRITE -> write = op;
+                case SelectionKey.OP_CONNECT -> connect = op;
+                case SelectionKey.OP_ACCEPT -> accept = op;
+                default -> throw new IllegalArgumentException("op " + bit);
+            }
+            int ops = (read != null ? SelectionKey.OP_READ : 0) | (write != null ? SelectionKey.OP_WRITE : 0)
+                    | (connect != null ? SelectionKey.OP_CONNECT : 0) | (accept != null ? SelectionKey.OP_ACCEPT : 0);
+            if (key.isValid()) {
+                key.interestOps(ops);
+            }
+        }
+
+        void ready(int readyOps) {
+            if (accept != null && (readyOps & SelectionKey.OP_ACCEPT) != 0) {
+                accept.retry();
+            }
+            if (connect != null && (readyOps & SelectionKey.OP_CONNECT) != 0) {
+                connect.retry();
+            }
+            if (read != null && (readyOps & SelectionKey.OP_READ) != 0) {
+                read.retry();
+            }
+            if (write != null && (readyOps & SelectionKey.OP_WRITE) != 0) {
+                write.retry();
+            }
+        }
+
+        List<IoOp> takeAll() {
+            List<IoOp> ops = new ArrayList<>(2);
+            for (int bit : new int[] {SelectionKey.OP_ACCEPT, SelectionKey.OP_CONNECT,
+                    SelectionKey.OP_READ, SelectionKey.OP_WRITE}) {
+                IoOp op = get(bit);
+                if (op != null) {
+                    ops.add(op);
+                    set(bit, null);
+                }
+            }
+            return ops;
+        }
+    }
+
+    private static final class IoOp {
+        final IoState st;
+        final int bit;
+        final IoAttempt attempt;
+        final Resolver<Object> r;
+
+        IoOp(IoState st, int bit, IoAttempt attempt, Resolver<Object> r) {
+            this.st = st;
+            this.bit = bit;
+            this.attempt = attempt;
+            this.r = r;
+        }
+
+        /** The channel is ready: try again; settle unless it would still block. */
+        void retry() {
+            Object v;
+            try {
+                v = attempt.attempt();
+            } catch (Throwable t) {
+                st.set(bit, null);                        // interest off before callbacks run
+                r.tryReject(t);
+                return;
+            }
+            if (v == WOULD_BLOCK) {
+                return;                                   // spurious readiness: keep waiting
+            }
+            st.set(bit, null);
+            r.tryResolve(v);
+        }
+
+        void cancelled() {
+            if (st.get(bit) == this) {
+                st.set(bit, null);
+            }
+        }
+    }
+
+    private IoState stateOf(SelectableChannel ch) throws IOException {
+        SelectionKey k = ch.keyFor(selector);
+        if (k != null) {
+            return (IoState) k.attachment();
+        }
+        if (ch.isBlocking()) {
+            ch.configureBlocking(false);                  // as Lwt_unix does for its fds
+        }
+        return new IoState(ch);
+    }
+
+    /**
+     * One readiness-based operation on {@code ch}: tried at once (as Lwt_unix does), and if it would
+     * block, retried each time the selector reports {@code bit} ready. Cancelling the returned task
+     * removes the interest. Loop thread.
+     *
+     * @throws IllegalStateException if an operation of the same kind is already pending on {@code ch}
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Lwt<T> io(SelectableChannel ch, int bit, IoAttempt attempt, String what) {
+        Objects.requireNonNull(ch, what + ": channel");
+        IoState st;
+        try {
+            st = stateOf(ch);
+        } catch (Throwable t) {
+            return Lwt.failed(t);                         // a closed channel: ClosedChannelException
+        }
+        if (st.get(bit) != null) {
+            throw new IllegalStateException(what + ": another one is already pending on " + ch
+                    + "; wait for its promise before starting the next");
+        }
+        Object v;
+        try {
+            v = attempt.attempt();
+        } catch (Throwable t) {
+            return Lwt.failed(t);
+        }
+        if (v != WOULD_BLOCK) {
+            return Lwt.resolved((T) v);
+        }
+        Resolver<Object> r = Lwt.task();
+        IoOp op = new IoOp(st, bit, attempt, r);
+        st.set(bit, op);
+        r.promise().onCancel(op::cancelled);
+        return (Lwt<T>) r.promise();
+    }
+
+    /**
+     * Closes {@code ch}; its pending operations on this loop are rejected with
+     * {@link AsynchronousCloseException}. Loop thread.
+     */
+    public void close(SelectableChannel ch) throws IOException {
+        SelectionKey k = ch.keyFor(selector);
+        List<IoOp> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
+        try {
+            ch.close();
+        } finally {
+            for (IoOp op : pending) {
+                op.r.tryReject(new AsynchronousCloseException());
+            }
+        }
+    }
+
+    /** The interest set of {@code ch} on this loop's selector (0 if not registered); for tests. */
+    public int interestOps(SelectableChannel ch) {
+        SelectionKey k = ch.keyFor(selector);
+        return k == null || !k.isValid() ? 0 : k.interestOps();
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoop[thread=" + thread.getName() + ", started at " + startedAtFrame()
+                + (closed ? ", stopped" : "") + "]";
+    }
+}

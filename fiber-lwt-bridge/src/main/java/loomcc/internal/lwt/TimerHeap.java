@@ -1,0 +1,123 @@
+package loomcc.internal.lwt;
+
+import java.util.Arrays;
+
+/**
+ * A binary min-heap of timers ordered by deadline, ties by creation order, with O(log n) removal of
+ * any timer (each one knows its index), so that a cancelled sleep leaves no trace.
+ *
+ * <p>Threading: loop thread only.
+ */
+final class TimerHeap {
+
+    /** One pending sleep. {@code index} is its slot in the heap, or -1 once it left the heap. */
+    static final class Timer {
+        final long deadline;   // System.nanoTime() scale; compared by subtraction (overflow-safe)
+        final long seq;        // creation order, for ties
+        final Runnable fire;
+        int index = -1;
+
+        Timer(long deadline, long seq, Runnable fire) {
+            this.deadline = deadline;
+            this.seq = seq;
+            this.fire = fire;
+        }
+    }
+
+    private Timer[] heap = new Timer[16];
+    private int size;
+
+    int size() {
+        return size;
+    }
+
+    Timer peek() {
+        return size == 0 ? null : heap[0];
+    }
+
+    void add(Timer t) {
+        assert t.index == -1;
+        if (size == heap.length) {
+            heap = Arrays.copyOf(heap, size * 2);
+        }
+        t.index = size;
+        heap[size++] = t;
+        up(t.index);
+    }
+
+    Timer poll() {
+        if (size == 0) {
+            return null;
+        }
+        Timer top = heap[0];
+        removeAt(0);
+        return top;
+    }
+
+    /** Removes {@code t} if it is still in the heap; returns whether it was. */
+    boolean remove(Timer t) {
+        int i = t.index;
+        if (i < 0 || i >= size || heap[i] != t) {
+            return false;
+        }
+        removeAt(i);
+        return true;
+    }
+
+    private void removeAt(int i) {
+        Timer gone = heap[i];
+        Timer last = heap[--size];
+        heap[size] = null;
+        gone.index = -1;
+        if (i < size) {
+            heap[i] = last;
+            last.index = i;
+            down(i);
+            up(last.index);
+        }
+        if (heap.length > 64 && size < heap.length / 4) {
+            heap = Arrays.copyOf(heap, heap.length / 2);   // 100 000 cancelled sleeps give the memory back
+        }
+    }
+
+    private static boolean before(Timer a, Timer b) {
+        long d = a.deadline - b.deadline;
+        return d < 0 || (d == 0 && a.seq < b.seq);
+    }
+
+    private void up(int i) {
+        Timer t = heap[i];
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            Timer p = heap[parent];
+            if (!before(t, p)) {
+                break;
+            }
+            heap[i] = p;
+            p.index = i;
+            i = parent;
+        }
+        heap[i] = t;
+        t.index = i;
+    }
+
+    private void down(int i) {
+        Timer t = heap[i];
+        int half = size >>> 1;
+        while (i < half) {
+            int child = 2 * i + 1;
+            int right = child + 1;
+            if (right < size && before(heap[right], heap[child])) {
+                child = right;
+            }
+            if (!before(heap[child], t)) {
+                break;
+            }
+            heap[i] = heap[child];
+            heap[i].index = i;
+            i = child;
+        }
+        heap[i] = t;
+        t.index = i;
+    }
+}

@@ -1,0 +1,134 @@
+package loomcc.lwt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import loomcc.internal.lwt.EventLoop;
+import org.junit.jupiter.api.Test;
+
+/** Lwt_unix's "sleep" and "with_timeout" suites. */
+class SleepTest {
+
+    @Test
+    void timersFireInDeadlineOrder() {
+        List<Integer> fired = new ArrayList<>();
+        Support.inLoop(() -> {
+            List<Lwt<Boolean>> all = new ArrayList<>();
+            all.add(LwtUnix.sleep(0.06).map(v -> fired.add(3)));
+            all.add(LwtUnix.sleep(0.02).map(v -> fired.add(1)));
+            all.add(LwtUnix.sleep(0.04).map(v -> fired.add(2)));
+            return Lwt.all(all);
+        });
+        assertEquals(List.of(1, 2, 3), fired);
+    }
+
+    @Test
+    void zeroSleepsFireInCreationOrderOnTheNextTurn() {
+        List<Integer> fired = new ArrayList<>();
+        Support.inLoop(() -> {
+            List<Lwt<Boolean>> all = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                int n = i;
+                all.add(LwtUnix.sleep(0).map(v -> fired.add(n)));
+            }
+            assertTrue(fired.isEmpty(), "sleep(0) goes through the loop");
+            return Lwt.all(all);
+        });
+        for (int i = 0; i < 50; i++) {
+            assertEquals(i, fired.get(i));
+        }
+    }
+
+    @Test
+    void badDurationsAreRejected() {
+        Support.inLoop(() -> {
+            assertThrows(IllegalArgumentException.class, () -> LwtUnix.sleep(-1));
+            assertThrows(IllegalArgumentException.class, () -> LwtUnix.sleep(Double.NaN));
+            assertThrows(IllegalArgumentException.class, () -> LwtUnix.withTimeout(-0.5, () -> Lwt.resolved(1)));
+        });
+        assertThrows(IllegalArgumentException.class, () -> LwtUnix.sleep(Double.NaN));
+    }
+
+    @Test
+    void aCancelledSleepIsRejectedAndLeavesNoTimer() {
+        Support.inLoop(() -> {
+            Lwt<Void> s = LwtUnix.sleep(10);
+            assertEquals(1, EventLoop.current().timerCount());
+            s.cancel();
+            assertThrows(Lwt.Canceled.class, s::getNow);
+            assertEquals(0, EventLoop.current().timerCount());
+        });
+    }
+
+    @Test
+    void aHundredThousandCancelledSleepsLeaveTheHeapEmpty() {
+        Support.inLoop(() -> {
+            List<Lwt<Void>> sleeps = new ArrayList<>();
+            for (int i = 0; i < 100_000; i++) {
+                sleeps.add(LwtUnix.sleep(1 + (i % 1000) * 0.001));
+            }
+            assertEquals(100_000, EventLoop.current().timerCount());
+            for (int i = 0; i < sleeps.size(); i += 2) {
+                sleeps.get(i).cancel();                   // every other one, from the middle of the heap
+            }
+            for (int i = 1; i < sleeps.size(); i += 2) {
+                sleeps.get(i).cancel();
+            }
+            assertEquals(0, EventLoop.current().timerCount());
+            assertTrue(sleeps.stream().allMatch(Lwt::isRejected));
+        });
+    }
+
+    @Test
+    void anInfiniteSleepNeverFiresButCancels() {
+        Support.inLoop(() -> {
+            Lwt<Void> s = LwtUnix.sleep(Double.POSITIVE_INFINITY);
+            assertEquals(0, EventLoop.current().timerCount());
+            return LwtUnix.sleep(0.01).map(v -> {
+                assertTrue(s.isPending());
+                s.cancel();
+                assertTrue(s.isRejected());
+                return null;
+            });
+        });
+    }
+
+    @Test
+    void withTimeoutRejectsWithTimeoutExceptionAndCancelsTheWork() {
+        List<Lwt<Void>> work = new ArrayList<>();
+        TimeoutException e = assertThrows(TimeoutException.class, () -> LwtMain.run(() ->
+                LwtUnix.withTimeout(0.02, () -> {
+                    Lwt<Void> w = LwtUnix.sleep(30);
+                    work.add(w);
+                    return w;
+                })));
+        assertTrue(e.getMessage().contains("0.02"), e.getMessage());
+        assertThrows(Lwt.Canceled.class, work.get(0)::getNow);
+    }
+
+    @Test
+    void withTimeoutPassesAResultThroughAndRemovesItsTimer() {
+        Support.inLoop(() -> {
+            Lwt<Integer> r = LwtUnix.withTimeout(30, () -> LwtUnix.sleep(0.01).map(v -> 5));
+            return r.map(v -> {
+                assertEquals(5, v);
+                assertEquals(0, EventLoop.current().timerCount());
+                return null;
+            });
+        });
+    }
+
+    @Test
+    void withTimeoutPassesAFailureThroughAsTheSameInstance() {
+        IllegalStateException x = new IllegalStateException();
+        assertSame(x, assertThrows(IllegalStateException.class,
+                () -> LwtMain.run(() -> LwtUnix.withTimeout(30, () -> {
+                    throw x;
+                }))));
+    }
+}

@@ -1,0 +1,31 @@
+package loomcc.lwt;
+
+import java.util.function.Supplier;
+import loomcc.internal.lwt.Sneaky;
+
+/** Small helpers for the spec tests. */
+final class Support {
+    private Support() {}
+
+    /** Throws {@code t} undeclared, from inside a Function/Runnable, checked ones included. */
+    static <T> T sneak(Throwable t) {
+        throw Sneaky.rethrow(t);
+    }
+
+    /** Runs {@code body} inside a loop and returns once it and the promise it returns are done. */
+    static <T> T inLoop(Supplier<Lwt<T>> body) {
+        return LwtMain.run(body);
+    }
+
+    /** Runs {@code body} inside a loop (for code that asserts as it goes). */
+    static void inLoop(Runnable body) {
+        LwtMain.run(() -> {
+            body.run();
+            return Lwt.resolved(null);
+        });
+    }
+
+    static int stressFactor() {
+        return Math.max(1, Integer.getInteger("loomcc.stress.factor", 1));
+    }
+}

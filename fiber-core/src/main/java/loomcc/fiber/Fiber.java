@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -14,6 +15,7 @@ import java.util.function.Supplier;
 import loomcc.cont.Continuation;
 import loomcc.cont.Prompt;
 import loomcc.internal.Throwing;
+import loomcc.internal.fiber.AwaitedHere;
 
 /**
  * A fiber: a body of direct-style code that runs on a {@link FiberHome} and suspends, without
@@ -86,6 +88,9 @@ public final class Fiber<T> {
 
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
     private final FiberHome home;
     private Supplier<? extends T> body;
     private final BiConsumer<? super T, ? super Throwable> onDone;
@@ -174,7 +179,12 @@ public final class Fiber<T> {
             throw notInFiber("await");
         }
         if (awaiter.isDone(promise)) {
-            return awaiter.getNow(promise);
+            try {
+                return awaiter.getNow(promise);
+            } catch (Throwable t) {
+                AwaitedHere.annotate(t, f.toString());
+                throw t;
+            }
         }
         return f.suspendOn(promise, awaiter);
     }
@@ -272,7 +282,7 @@ public final class Fiber<T> {
 
     @Override
     public String toString() {
-        return "Fiber[" + state + "]";
+        return "Fiber#" + id + "[" + state + "]";
     }
 
     // ------------------------------------------------------------------------------ internals
@@ -339,6 +349,11 @@ public final class Fiber<T> {
                 w.arm(k);
                 return SUSPENDED;
             });
+        } catch (Throwable t) {
+            if (t == w.error) { // the promise's error or the cancel reason, not a pin
+                AwaitedHere.annotate(t, toString());
+            }
+            throw t;
         } finally {
             CURRENT.set(this); // back in the body, on whatever thread resumed it: value or exception
         }

@@ -13,7 +13,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
-import loomcc.internal.lwt.Sneaky;
+import loomcc.internal.Throwing;
 
 /**
  * A promise in the manner of OCaml's Lwt: pending, then fulfilled with a value or rejected with an
@@ -825,7 +825,7 @@ public final class Lwt<T> {
             return (T) result;
         }
         if (state == REJECTED) {
-            throw Sneaky.rethrow((Throwable) result);
+            throw Throwing.sneaky((Throwable) result);
         }
         throw new IllegalStateException("Lwt.getNow: the promise is still pending; continue with"
                 + " bind/map, or LwtMain.run(() -> promise) to run the loop until it resolves");

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
-import loomcc.internal.lwt.Sneaky;
+import loomcc.internal.Throwing;
 
 /**
  * Blocking work off the loop, and other threads into the loop ({@code Lwt_preemptive}).
@@ -79,6 +80,21 @@ public final class LwtPreemptive {
             ex.setCorePoolSize(n);
             ex.setMaximumPoolSize(n);
         }
+    }
+
+    /**
+     * The pool as an {@link Executor} whose tasks see {@code origin} as the loop that sent them
+     * (the default target of {@link #runInMain} from inside them). For {@code LwtFiber.detached}.
+     */
+    static Executor poolFor(EventLoop origin) {
+        return task -> Pool.EXECUTOR.execute(() -> {
+            ORIGIN.set(origin);
+            try {
+                task.run();
+            } finally {
+                ORIGIN.remove();
+            }
+        });
     }
 
     /** @return the largest number of pool threads */
@@ -263,7 +279,7 @@ public final class LwtPreemptive {
                 Thread.currentThread().interrupt();
             }
             if (error != null) {
-                throw Sneaky.rethrow(error);
+                throw Throwing.sneaky(error);
             }
             return value;
         }

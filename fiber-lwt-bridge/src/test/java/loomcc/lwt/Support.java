@@ -1,7 +1,7 @@
 package loomcc.lwt;
 
 import java.util.function.Supplier;
-import loomcc.internal.lwt.Sneaky;
+import loomcc.internal.Throwing;
 
 /** Small helpers for the spec tests. */
 final class Support {
@@ -9,7 +9,7 @@ final class Support {
 
     /** Throws {@code t} undeclared, from inside a Function/Runnable, checked ones included. */
     static <T> T sneak(Throwable t) {
-        throw Sneaky.rethrow(t);
+        throw Throwing.sneaky(t);
     }
 
     /** Runs {@code body} inside a loop and returns once it and the promise it returns are done. */

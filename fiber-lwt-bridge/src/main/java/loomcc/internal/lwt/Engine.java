@@ -1,6 +1,10 @@
 package loomcc.internal.lwt;
 
+import loomcc.internal.Throwing;
+
 import java.util.ArrayDeque;
+
+import loomcc.fiber.Fiber;
 
 /**
  * The per-thread resolution engine: how deep callbacks are nested right now, the queue of callbacks
@@ -25,9 +29,23 @@ public final class Engine {
 
     private static final ThreadLocal<Engine> CURRENT = ThreadLocal.withInitial(Engine::new);
 
-    /** The calling thread's engine (created on first use). */
+    /**
+     * The engine of the calling code: this thread's (created on first use), or, in the body of a
+     * fiber that runs on a virtual thread of its own while its loop's thread waits for it (the
+     * virtual-thread continuation backend), that loop's engine, so the body may do what the loop's
+     * thread may do. On the Loom backend a body runs on the loop's thread and the first test
+     * answers.
+     */
     public static Engine current() {
-        return CURRENT.get();
+        Engine mine = CURRENT.get();
+        if (mine.loop != null) {
+            return mine;
+        }
+        Fiber<?> f = Fiber.current();
+        if (f != null && f.home() instanceof EventLoop l && Fiber.onHome(l)) {
+            return l.engine();
+        }
+        return mine;
     }
 
     /** The thread this engine belongs to. */
@@ -85,7 +103,7 @@ public final class Engine {
         Throwable t = unhandled;
         if (t != null && loop == null) {
             unhandled = null;
-            throw Sneaky.rethrow(t);
+            throw Throwing.sneaky(t);
         }
     }
 
@@ -100,7 +118,7 @@ public final class Engine {
         if (l != null) {
             l.handleAsync(t);
         } else if (depth == 0) {
-            throw Sneaky.rethrow(t);
+            throw Throwing.sneaky(t);
         } else if (unhandled == null) {
             unhandled = t;
         } else if (unhandled != t) {

@@ -1,5 +1,7 @@
 package loomcc.internal.lwt;
 
+import loomcc.internal.Throwing;
+
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.CancelledKeyException;
@@ -18,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import loomcc.fiber.FiberHome;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
 import org.jctools.queues.MessagePassingQueue;
@@ -49,7 +52,7 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  *
  * <p>Not API (see package-info).
  */
-public final class EventLoop {
+public final class EventLoop implements FiberHome {
 
     /** Work posted from another thread that must hear about it if the loop stops before running it. */
     public interface Abandonable {
@@ -168,7 +171,7 @@ public final class EventLoop {
         try {
             loop = new EventLoop(e, new StartedHere(e.thread));
         } catch (IOException x) {
-            throw Sneaky.rethrow(x);
+            throw Throwing.sneaky(x);
         }
         int savedDepth = e.enterLoop(loop);
         RUNNING.add(loop);
@@ -185,7 +188,7 @@ public final class EventLoop {
             }
             loop.cycle(p);
             if (loop.failure != null) {
-                throw Sneaky.rethrow(loop.failure);
+                throw Throwing.sneaky(loop.failure);
             }
             return p.getNow();
         } finally {
@@ -276,7 +279,7 @@ public final class EventLoop {
                 }
             }
         } catch (IOException x) {
-            throw Sneaky.rethrow(x);
+            throw Throwing.sneaky(x);
         }
         if (Thread.interrupted()) {
             // select() returns at once on an interrupted thread: carrying on would spin. An interrupt
@@ -400,10 +403,22 @@ public final class EventLoop {
         return true;
     }
 
+    /** True on this loop's thread. Any thread. (A fiber's home: see {@link FiberHome}.) */
+    @Override
+    public boolean inHome() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** The engine of this loop's thread: its nesting depth and deferred queue. */
+    Engine engine() {
+        return engine;
+    }
+
     /**
      * {@link #post}, throwing {@link RejectedExecutionException} if the loop has stopped. Any thread.
      * The hook the fiber runtime uses to resume a fiber from another thread.
      */
+    @Override
     public void execute(Runnable task) {
         if (!post(task)) {
             throw new RejectedExecutionException(stoppedError().getMessage());

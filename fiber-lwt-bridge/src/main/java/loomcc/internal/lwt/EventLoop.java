@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import loomcc.fiber.FiberHome;
@@ -41,6 +42,8 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  *     4. poll NIO readiness: selectNow() if anything is ready (inbox, paused); otherwise block in
  *        select() until the next timer's deadline (or indefinitely without timers); other threads
  *        end the block with Selector.wakeup(). Run the callbacks of the channels found ready.
+ *        A loop that has no channel yet has no selector either: it skips the poll when anything
+ *        is ready and otherwise parks until the next timer, and other threads unpark it.
  * </pre>
  * Callbacks of promises resolved at any step run there and then (the promise core runs them at
  * resolution, bounded by {@link Engine#MAX_NESTING}); the loop itself never spins: with nothing ready
@@ -77,7 +80,12 @@ public final class EventLoop implements FiberHome {
     private final Engine engine;
     private final Thread thread;
     private final Throwable startedAt;
-    private final Selector selector;
+    /**
+     * Opened by the first channel that registers (most loops never do I/O, and Selector.open costs
+     * more than a whole short loop). Until then the loop waits with park/parkNanos and posts wake it
+     * with unpark. Written once, by the loop thread; read by posting threads.
+     */
+    private volatile Selector selector;
     private final MessagePassingQueue<Runnable> inbox = new MpscUnboundedAtomicArrayQueue<>(256);
     /** Who may consume the inbox: the loop while it runs; after it stops, whoever abandons leftovers. */
     private final AtomicBoolean consumer = new AtomicBoolean(true);
@@ -93,11 +101,20 @@ public final class EventLoop implements FiberHome {
     private Throwable failure;                  // set when the loop must stop with it
     private long turns;
 
-    private EventLoop(Engine engine, Throwable startedAt) throws IOException {
+    private EventLoop(Engine engine, Throwable startedAt) {
         this.engine = engine;
         this.thread = engine.thread;
         this.startedAt = startedAt;
-        this.selector = Selector.open();
+    }
+
+    /** The selector, opened on first use. Loop thread. */
+    private Selector selector() throws IOException {
+        Selector s = selector;
+        if (s == null) {
+            s = Selector.open();
+            selector = s; // NOTE: published before the loop next checks its inbox (see post)
+        }
+        return s;
     }
 
     // ----- Finding the loop ---------------------------------------------------------------------
@@ -167,12 +184,7 @@ public final class EventLoop implements FiberHome {
                     + ". One loop per thread: return a promise to the running loop instead of"
                     + " running a nested one", outer.startedAt);
         }
-        EventLoop loop;
-        try {
-            loop = new EventLoop(e, new StartedHere(e.thread));
-        } catch (IOException x) {
-            throw Throwing.sneaky(x);
-        }
+        EventLoop loop = new EventLoop(e, new StartedHere(e.thread));
         int savedDepth = e.enterLoop(loop);
         RUNNING.add(loop);
         try {
@@ -260,21 +272,26 @@ public final class EventLoop implements FiberHome {
     }
 
     private void poll() {
+        Selector sel = selector;
+        if (sel == null) {
+            parkForWork();
+            return;
+        }
         int n;
         try {
             if (!paused.isEmpty() || !inbox.isEmpty()) {
-                n = selector.selectNow();
+                n = sel.selectNow();
             } else {
                 TimerHeap.Timer t = timers.peek();
                 if (t == null) {
-                    n = selector.select();                // NOTE: a post racing with this is safe:
+                    n = sel.select();                     // NOTE: a post racing with this is safe:
                 } else {                                  // wakeup() before select() makes it return
                     long wait = t.deadline - System.nanoTime();
                     if (wait <= 0) {
-                        n = selector.selectNow();
+                        n = sel.selectNow();
                     } else {
                         // round up: waking a little early would cost an extra turn, never a spin
-                        n = selector.select(Math.max(1, (wait + 999_999) / 1_000_000));
+                        n = sel.select(Math.max(1, (wait + 999_999) / 1_000_000));
                     }
                 }
             }
@@ -289,7 +306,7 @@ public final class EventLoop implements FiberHome {
         if (n == 0) {
             return;
         }
-        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        Iterator<SelectionKey> it = sel.selectedKeys().iterator();
         while (it.hasNext()) {
             SelectionKey k = it.next();
             it.remove();
@@ -301,6 +318,28 @@ public final class EventLoop implements FiberHome {
                 continue;
             }
             st.ready(ready);
+        }
+    }
+
+    /**
+     * Step 4 for a loop with no channel yet: nothing to poll, so wait only when nothing is ready,
+     * until the next timer or until a post unparks us. No syscall at all on a busy turn.
+     */
+    private void parkForWork() {
+        if (!paused.isEmpty() || !inbox.isEmpty()) {
+            return;
+        }
+        TimerHeap.Timer t = timers.peek();
+        if (t == null) {
+            LockSupport.park(this);                       // NOTE: an unpark before the park is kept
+        } else {
+            long wait = t.deadline - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
+        }
+        if (Thread.interrupted()) {
+            stop(new InterruptedException("the thread running the event loop was interrupted"));
         }
     }
 
@@ -345,8 +384,11 @@ public final class EventLoop implements FiberHome {
             a.abandon(why);
         }
         tracked.clear();
+        Selector sel = selector;
         try {
-            selector.close();
+            if (sel != null) {
+                sel.close();
+            }
         } catch (IOException ignored) {
             // NOTE: nothing waits on the selector any more; its channels are deregistered either way.
         }
@@ -396,7 +438,14 @@ public final class EventLoop implements FiberHome {
             return false;
         }
         inbox.offer(task);
-        selector.wakeup();
+        // The loop publishes its selector before it next checks the inbox, and we read it after
+        // offering: either we see the selector and wake it, or the loop sees our task (Dekker).
+        Selector sel = selector;
+        if (sel != null) {
+            sel.wakeup();
+        } else {
+            LockSupport.unpark(thread);
+        }
         if (closed) {
             drainAbandoned();
         }
@@ -479,7 +528,7 @@ public final class EventLoop implements FiberHome {
         IoOp accept;    // OP_ACCEPT
 
         IoState(SelectableChannel ch) throws IOException {
-            this.key = ch.register(selector, 0, this);
+            this.key = ch.register(selector(), 0, this);
         }
 
         IoOp get(int bit) {
@@ -574,7 +623,7 @@ public final class EventLoop implements FiberHome {
     }
 
     private IoState stateOf(SelectableChannel ch) throws IOException {
-        SelectionKey k = ch.keyFor(selector);
+        SelectionKey k = keyOf(ch);
         if (k != null) {
             return (IoState) k.attachment();
         }
@@ -625,7 +674,7 @@ public final class EventLoop implements FiberHome {
      * {@link AsynchronousCloseException}. Loop thread.
      */
     public void close(SelectableChannel ch) throws IOException {
-        SelectionKey k = ch.keyFor(selector);
+        SelectionKey k = keyOf(ch);
         List<IoOp> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
         try {
             ch.close();
@@ -636,9 +685,14 @@ public final class EventLoop implements FiberHome {
         }
     }
 
+    private SelectionKey keyOf(SelectableChannel ch) {
+        Selector sel = selector;
+        return sel == null ? null : ch.keyFor(sel);
+    }
+
     /** The interest set of {@code ch} on this loop's selector (0 if not registered); for tests. */
     public int interestOps(SelectableChannel ch) {
-        SelectionKey k = ch.keyFor(selector);
+        SelectionKey k = keyOf(ch);
         return k == null || !k.isValid() ? 0 : k.interestOps();
     }
 

@@ -1,0 +1,320 @@
+package loomcc.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+import loomcc.bench.Grid.Blocker;
+import loomcc.bench.Grid.Experiment;
+import loomcc.bench.Grid.Series;
+import loomcc.bench.Grid.SystemId;
+import loomcc.bench.Results.Row;
+
+/**
+ * The report's numbers, from {@link Results} alone (no JMH here, so it is unit-tested on
+ * synthetic rows): ratios between systems, the recurse2 linearity figure, the verdict on each
+ * target of issue 5, and {@code report.md}. A system with no rows is "not run" everywhere; a
+ * target whose figures are missing is "not run", never a crash and never "met".
+ */
+public final class Analysis {
+
+    /** The 2011 post this reproduces, cited by name in the report. */
+    public static final String POST = "\"Delimited Continuations vs Lwt for Threads\" (2011)";
+
+    /** The post's delimcc/Lwt time ratio per series (recurse: delimcc was 2.35x faster). */
+    static final Map<String, Double> RATIO_2011 = Map.of(
+            "basic-quick", 1.05, "basic-medium", 1.93, "basic-slow", 1.54,
+            "recurse-medium", 1 / 2.35, "recurse-slow", 1 / 2.35);
+    /** How the post put it, per series. */
+    static final Map<String, String> TEXT_2011 = Map.of(
+            "basic-quick", "1.05", "basic-medium", "1.93", "basic-slow", "1.54",
+            "recurse-medium", "0.43 (2.35x faster)", "recurse-slow", "0.43 (2.35x faster)",
+            "recurse2-medium", "~15 at N=1000, quadratic", "recurse2-slow", "~15 at N=1000, quadratic");
+
+    /** The heap harness's figure for one system ({@code heap.csv}, from {@link HeapPerFiber}). */
+    public record Heap(SystemId system, int fibers, double bytesPerFiber) {
+    }
+
+    public enum Status { MET, MISSED, NOT_RUN }
+
+    public record Verdict(String experiment, String target, Status status, String figure) {
+    }
+
+    /** A ratio and the N where it was taken (the worst N over a series). */
+    public record AtN(double value, int n) {
+    }
+
+    private final Results results;
+    private final List<Heap> heap;
+
+    public Analysis(Results results, List<Heap> heap) {
+        this.results = results;
+        this.heap = List.copyOf(heap);
+    }
+
+    // ------------------------------------------------------------------------------ figures
+
+    /** score(a) / score(b) at n, when both ran. */
+    public OptionalDouble ratio(SystemId a, SystemId b, Series s, int n) {
+        OptionalDouble x = results.score(a, s, n);
+        OptionalDouble y = results.score(b, s, n);
+        return x.isPresent() && y.isPresent() && y.getAsDouble() > 0
+                ? OptionalDouble.of(x.getAsDouble() / y.getAsDouble()) : OptionalDouble.empty();
+    }
+
+    /** The largest score(a)/score(b) over the N where both ran, or null when there is none. */
+    public AtN worstRatio(SystemId a, SystemId b, Series s) {
+        AtN worst = null;
+        for (int n : results.sizes(s)) {
+            OptionalDouble r = ratio(a, b, s, n);
+            if (r.isPresent() && (worst == null || r.getAsDouble() > worst.value())) {
+                worst = new AtN(r.getAsDouble(), n);
+            }
+        }
+        return worst;
+    }
+
+    /** The smallest score(a)/score(b) over the N where both ran, or null. */
+    public AtN bestRatio(SystemId a, SystemId b, Series s) {
+        AtN best = null;
+        for (int n : results.sizes(s)) {
+            OptionalDouble r = ratio(a, b, s, n);
+            if (r.isPresent() && (best == null || r.getAsDouble() < best.value())) {
+                best = new AtN(r.getAsDouble(), n);
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Per-await time at N=1000 over per-await time at N=50 (1 is linear; a quadratic cost grows
+     * it towards 20). Empty unless both N ran.
+     */
+    public OptionalDouble linearity(SystemId system, Series s) {
+        OptionalDouble small = results.score(system, s, 50);
+        OptionalDouble large = results.score(system, s, 1000);
+        if (small.isEmpty() || large.isEmpty() || small.getAsDouble() <= 0) {
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of((large.getAsDouble() / 1000) / (small.getAsDouble() / 50));
+    }
+
+    /**
+     * Bytes allocated per await, as the slope of bytes per op between the smallest and the
+     * largest N (what one op costs besides its awaits cancels out). Empty without two N.
+     */
+    public OptionalDouble bytesPerAwait(SystemId system, Series s) {
+        List<Integer> ns = new ArrayList<>();
+        for (int n : results.sizes(s)) {
+            results.cell(system, s, n).filter(r -> !Double.isNaN(r.bytesPerOp())).ifPresent(r -> ns.add(n));
+        }
+        if (ns.size() < 2) {
+            return OptionalDouble.empty();
+        }
+        int lo = ns.getFirst();
+        int hi = ns.getLast();
+        double bLo = results.cell(system, s, lo).orElseThrow().bytesPerOp();
+        double bHi = results.cell(system, s, hi).orElseThrow().bytesPerOp();
+        long awaits = s.experiment().awaits(hi) - s.experiment().awaits(lo);
+        return awaits <= 0 ? OptionalDouble.empty() : OptionalDouble.of((bHi - bLo) / awaits);
+    }
+
+    // ------------------------------------------------------------------------------ verdicts
+
+    /** One verdict per target of issue 5, in the issue's order. */
+    public List<Verdict> verdicts() {
+        List<Verdict> out = new ArrayList<>();
+        Series bq = new Series(Experiment.BASIC, Blocker.QUICK);
+        Series bm = new Series(Experiment.BASIC, Blocker.MEDIUM);
+        Series bs = new Series(Experiment.BASIC, Blocker.SLOW);
+        out.add(atMost("basic-quick", "fiber/lwt <= 1.1", worstRatio(SystemId.FIBER, SystemId.LWT, bq), 1.1, "fiber, lwt"));
+        OptionalDouble bpa = bytesPerAwait(SystemId.FIBER, bq);
+        out.add(bpa.isEmpty() ? notRun("basic-quick", "0 bytes allocated per fiber await", "fiber (with -prof gc, two N)")
+                : new Verdict("basic-quick", "0 bytes allocated per fiber await",
+                        Math.abs(bpa.getAsDouble()) < 0.5 ? Status.MET : Status.MISSED,
+                        fmt(bpa.getAsDouble()) + " B/await (slope of gc.alloc.rate.norm over N)"));
+        out.add(atMost("basic-medium", "fiber/lwt <= 1.9", worstRatio(SystemId.FIBER, SystemId.LWT, bm), 1.9, "fiber, lwt"));
+        out.add(atMost("basic-medium", "fiber <= 1.15 x raw", worstRatio(SystemId.FIBER, SystemId.RAW, bm), 1.15, "fiber, raw"));
+        out.add(below("basic-medium", "fiber < vthread", worstRatio(SystemId.FIBER, SystemId.VTHREAD, bm), "fiber, vthread"));
+        out.add(atMost("basic-slow", "fiber/lwt <= 1.5", worstRatio(SystemId.FIBER, SystemId.LWT, bs), 1.5, "fiber, lwt"));
+        out.add(below("basic-slow", "fiber < completable", worstRatio(SystemId.FIBER, SystemId.COMPLETABLE, bs), "fiber, completable"));
+        for (Blocker b : Experiment.RECURSE.blockers()) {
+            Series s = new Series(Experiment.RECURSE, b);
+            OptionalDouble r = ratio(SystemId.LWT, SystemId.FIBER, s, 1000);
+            out.add(r.isEmpty() ? notRun(s.id(), "fiber >= 3x faster than lwt at N=1000", "fiber, lwt at N=1000")
+                    : new Verdict(s.id(), "fiber >= 3x faster than lwt at N=1000",
+                            r.getAsDouble() >= 3 ? Status.MET : Status.MISSED, "lwt/fiber = " + fmt(r.getAsDouble())));
+        }
+        for (Blocker b : Experiment.RECURSE2.blockers()) {
+            Series s = new Series(Experiment.RECURSE2, b);
+            OptionalDouble lin = linearity(SystemId.FIBER, s);
+            out.add(lin.isEmpty() ? notRun(s.id(), "per-await time N=1000 <= 1.5 x N=50", "fiber at N=50 and 1000")
+                    : new Verdict(s.id(), "per-await time N=1000 <= 1.5 x N=50",
+                            lin.getAsDouble() <= 1.5 ? Status.MET : Status.MISSED, "fiber: " + fmt(lin.getAsDouble())));
+            out.add(atMost(s.id(), "fiber/lwt <= 1.5 at every N", worstRatio(SystemId.FIBER, SystemId.LWT, s), 1.5, "fiber, lwt"));
+        }
+        Heap fh = heap.stream().filter(h -> h.system() == SystemId.FIBER).findFirst().orElse(null);
+        out.add(fh == null ? notRun("memory", "<= 1 KiB heap per suspended shallow fiber", "HeapPerFiber for fiber")
+                : new Verdict("memory", "<= 1 KiB heap per suspended shallow fiber",
+                        fh.bytesPerFiber() <= 1024 ? Status.MET : Status.MISSED,
+                        fmt(fh.bytesPerFiber()) + " B/fiber (" + fh.fibers() + " suspended)"));
+        return out;
+    }
+
+    private static Verdict atMost(String exp, String target, AtN worst, double limit, String needs) {
+        if (worst == null) {
+            return notRun(exp, target, needs);
+        }
+        return new Verdict(exp, target, worst.value() <= limit ? Status.MET : Status.MISSED,
+                "worst " + fmt(worst.value()) + " at N=" + worst.n());
+    }
+
+    /** Met when a/b < 1 at every N (the worst N decides). */
+    private static Verdict below(String exp, String target, AtN worst, String needs) {
+        if (worst == null) {
+            return notRun(exp, target, needs);
+        }
+        return new Verdict(exp, target, worst.value() < 1 ? Status.MET : Status.MISSED,
+                "ratio worst " + fmt(worst.value()) + " at N=" + worst.n());
+    }
+
+    private static Verdict notRun(String exp, String target, String needs) {
+        return new Verdict(exp, target, Status.NOT_RUN, "needs " + needs);
+    }
+
+    // ------------------------------------------------------------------------------ report.md
+
+    /** The systems in report order: the 2011 pair, the peers, the baseline. */
+    static final List<SystemId> ORDER = List.of(SystemId.FIBER, SystemId.LWT, SystemId.VTHREAD,
+            SystemId.COMPLETABLE, SystemId.RAW, SystemId.BASELINE);
+
+    /** report.md. {@code header}: lines about the run (profile, JVM, machine), put under the title. */
+    public String markdown(String header, Map<String, String> charts) {
+        StringBuilder md = new StringBuilder();
+        md.append("# loomcc benchmarks: the 2011 experiments on the JVM\n\n");
+        md.append("Reproduces ").append(POST).append(" with JMH: time per op (one op = one whole workload"
+                + " instance), average, µs; ± is JMH's 99.9% confidence half-width. Every figure below is a"
+                + " ratio within this one run. \"not run\" marks a system or cell this run did not measure.\n\n");
+        md.append(header).append("\n\n");
+
+        md.append("## Verdicts (the targets of issue 5)\n\n| experiment | target | figure | verdict |\n|---|---|---|---|\n");
+        for (Verdict v : verdicts()) {
+            md.append("| ").append(v.experiment()).append(" | ").append(v.target()).append(" | ").append(v.figure())
+                    .append(" | ").append(switch (v.status()) {
+                        case MET -> "met";
+                        case MISSED -> "**missed**";
+                        case NOT_RUN -> "not run";
+                    }).append(" |\n");
+        }
+        md.append("\nSystems: ");
+        List<String> sys = new ArrayList<>();
+        for (SystemId s : ORDER) {
+            sys.add("`" + s.id() + "` = " + s.label() + (results.ran(s) ? "" : " (not run)"));
+        }
+        md.append(String.join("; ", sys)).append(".\n");
+
+        for (Experiment e : Experiment.values()) {
+            md.append("\n## ").append(e.id()).append("\n");
+            for (Blocker b : e.blockers()) {
+                Series s = new Series(e, b);
+                md.append("\n### ").append(s.id()).append("\n\n");
+                List<Integer> ns = results.sizes(s);
+                if (ns.isEmpty()) {
+                    md.append("not run\n");
+                    continue;
+                }
+                md.append("| N |");
+                ORDER.forEach(x -> md.append(' ').append(x.id()).append(" |"));
+                md.append(" fiber/lwt | 2011 delimcc/Lwt | fiber/raw |\n|---|");
+                ORDER.forEach(x -> md.append("---|"));
+                md.append("---|---|---|\n");
+                for (int n : ns) {
+                    md.append("| ").append(n).append(" |");
+                    for (SystemId x : ORDER) {
+                        md.append(' ').append(results.cell(x, s, n).map(r -> fmt(r.score()) + pm(r.error()))
+                                .orElse("not run")).append(" |");
+                    }
+                    md.append(' ').append(opt(ratio(SystemId.FIBER, SystemId.LWT, s, n))).append(" | ")
+                            .append(TEXT_2011.getOrDefault(s.id(), "–")).append(" | ")
+                            .append(opt(ratio(SystemId.FIBER, SystemId.RAW, s, n))).append(" |\n");
+                }
+                md.append("\nBytes allocated per op (gc.alloc.rate.norm) and per await (slope over N):\n\n| N |");
+                ORDER.forEach(x -> md.append(' ').append(x.id()).append(" |"));
+                md.append("\n|---|");
+                ORDER.forEach(x -> md.append("---|"));
+                md.append('\n');
+                for (int n : ns) {
+                    md.append("| ").append(n).append(" |");
+                    for (SystemId x : ORDER) {
+                        md.append(' ').append(results.cell(x, s, n).filter(r -> !Double.isNaN(r.bytesPerOp()))
+                                .map(r -> fmt(r.bytesPerOp())).orElse("not run")).append(" |");
+                    }
+                    md.append('\n');
+                }
+                md.append("| per await |");
+                for (SystemId x : ORDER) {
+                    md.append(' ').append(opt(bytesPerAwait(x, s))).append(" |");
+                }
+                md.append('\n');
+                String chart = charts.get(s.id());
+                if (chart != null) {
+                    md.append("\n![").append(s.id()).append("](").append(chart).append(")\n");
+                }
+            }
+        }
+
+        md.append("\n## recurse2 linearity\n\nPer-await time at N=1000 over per-await time at N=50 (1 = linear;"
+                + " delimcc's stack copying made it grow with N: quadratic). Target for fiber: <= 1.5.\n\n| system |");
+        Experiment.RECURSE2.blockers().forEach(b -> md.append(" recurse2-").append(b.id()).append(" |"));
+        md.append("\n|---|");
+        Experiment.RECURSE2.blockers().forEach(b -> md.append("---|"));
+        md.append('\n');
+        for (SystemId x : ORDER) {
+            md.append("| ").append(x.id()).append(" |");
+            for (Blocker b : Experiment.RECURSE2.blockers()) {
+                md.append(' ').append(opt(linearity(x, new Series(Experiment.RECURSE2, b)))).append(" |");
+            }
+            md.append('\n');
+        }
+
+        md.append("\n## fiber/raw overhead\n\nWhat loomcc's layers cost over the bare JDK continuation, per series"
+                + " (worst and best N).\n\n| series | worst | best |\n|---|---|---|\n");
+        for (Series s : Grid.series()) {
+            AtN w = worstRatio(SystemId.FIBER, SystemId.RAW, s);
+            AtN b = bestRatio(SystemId.FIBER, SystemId.RAW, s);
+            md.append("| ").append(s.id()).append(" | ")
+                    .append(w == null ? "not run" : fmt(w.value()) + " at N=" + w.n()).append(" | ")
+                    .append(b == null ? "not run" : fmt(b.value()) + " at N=" + b.n()).append(" |\n");
+        }
+
+        md.append("\n## Heap per suspended fiber\n\n");
+        if (heap.isEmpty()) {
+            md.append("not run (java -cp bench/target/loomcc-bench.jar loomcc.bench.HeapPerFiber writes heap.csv here)\n");
+        } else {
+            md.append("| system | suspended | bytes per suspended fiber |\n|---|---|---|\n");
+            for (Heap h : heap) {
+                md.append("| ").append(h.system().id()).append(" | ").append(h.fibers()).append(" | ")
+                        .append(fmt(h.bytesPerFiber())).append(" |\n");
+            }
+        }
+        return md.toString();
+    }
+
+    static String fmt(double d) {
+        if (Double.isNaN(d)) {
+            return "–";
+        }
+        double a = Math.abs(d);
+        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", d);
+    }
+
+    private static String pm(double error) {
+        return Double.isNaN(error) ? "" : " ± " + fmt(error);
+    }
+
+    private static String opt(OptionalDouble d) {
+        return d.isPresent() ? fmt(d.getAsDouble()) : "not run";
+    }
+}

@@ -1,0 +1,96 @@
+package loomcc.bench;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import loomcc.bench.Grid.Blocker;
+import loomcc.bench.Grid.Experiment;
+
+/*
+/*
+ * baseline: the same loops and recursions with no await at all (BaselineWorkloads): what the
+ * workload costs before any system suspends anything. The blocker parameter is ignored (the
+ * report runs blocker=medium only and files it as "none").
+ *
+ *
+ * One op = one whole workload instance of the {@link Grid} (the 2011 post timed 15 000 of them);
+ * the score is the average time per op in microseconds, its value goes to JMH's Blackhole (the
+ * returned long). Bytes per op: run with the gc profiler (the report does). The baseline for
+ * every cell is {@link BaselineBench} (the same loops and recursions, no await).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS})
+public class BaselineBench {
+
+    /** basic has all three blockers. */
+    @State(Scope.Thread)
+    public static class Basic {
+        @Param({"quick", "medium", "slow"})
+        public String blocker;
+        @Param({"50", "100", "200", "300", "400", "600", "800", "1000"})
+        public int n;
+        Blocker b;
+        final Workloads w = new BaselineWorkloads();
+
+        @Setup
+        public void setup() {
+            b = Blocker.of(blocker);
+        }
+    }
+
+    /** recurse and recurse2: medium and slow, as in 2011. */
+    @State(Scope.Thread)
+    public static class Recurse {
+        @Param({"medium", "slow"})
+        public String blocker;
+        @Param({"50", "100", "200", "300", "400", "600", "800", "1000"})
+        public int n;
+        Blocker b;
+        final Workloads w = new BaselineWorkloads();
+
+        @Setup
+        public void setup() {
+            b = Blocker.of(blocker);
+        }
+    }
+
+    @Benchmark
+    public long basic(Basic s) {
+        return s.w.run(Experiment.BASIC, s.b, s.n);
+    }
+
+    @Benchmark
+    public long recurse(Recurse s) {
+        return s.w.run(Experiment.RECURSE, s.b, s.n);
+    }
+
+    @Benchmark
+    public long recurse2(Recurse s) {
+        return s.w.run(Experiment.RECURSE2, s.b, s.n);
+    }
+}
+
+/*
+ * HOW TO RUN (from the repository root, JDK 25; the report runs this class with the rest):
+ *
+ *   mvn -q -pl bench -am package -DskipTests
+ *   java -jar bench/target/loomcc-bench.jar --systems baseline --experiments basic --sizes 50,1000
+ *
+ * or JMH's own command line on the same jar, for instance:
+ *
+ *   java -cp bench/target/loomcc-bench.jar org.openjdk.jmh.Main 'BaselineBench\.basic' -p blocker=medium -p n=50,1000 -prof gc
+ */

@@ -1,0 +1,103 @@
+package loomcc.bench;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import loomcc.bench.Grid.Blocker;
+import loomcc.bench.Grid.Experiment;
+
+/*
+ * fiber: the workload as loomcc fibers on the Lwt loop (FiberWorkloads): each op is one
+ * LwtFiber.start running the experiment in direct style over LwtFiber.await. This is the system
+ * the 2011 post called delimcc/Lwt_fiber; its rival is LwtBench, the same workload as bind chains
+ * on the same loop with the same blocker promises.
+ *
+ * One op = one fiber running one whole workload instance of the {@link Grid}. The loop is the
+ * scheduler and persists across ops (as BenchLoop does for completable and the run queue for raw):
+ * one invocation runs OPS_PER_LOOP ops in sequence in one LwtMain.run, and JMH divides by it
+ * (@OperationsPerInvocation), so starting a loop is not counted as part of an op. The score is the
+ * average time per op in microseconds; the sum of the ops' values goes to the Blackhole.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS})
+public class FiberBench {
+
+    /** Ops per loop: the loop persists across ops (see FiberWorkloads). */
+    public static final int OPS_PER_LOOP = 16;
+
+    /** basic has all three blockers. */
+    @State(Scope.Thread)
+    public static class Basic {
+        @Param({"quick", "medium", "slow"})
+        public String blocker;
+        @Param({"50", "100", "200", "300", "400", "600", "800", "1000"})
+        public int n;
+        Blocker b;
+        final FiberWorkloads w = new FiberWorkloads();
+
+        @Setup
+        public void setup() {
+            b = Blocker.of(blocker);
+        }
+    }
+
+    /** recurse and recurse2: medium and slow, as in 2011. */
+    @State(Scope.Thread)
+    public static class Recurse {
+        @Param({"medium", "slow"})
+        public String blocker;
+        @Param({"50", "100", "200", "300", "400", "600", "800", "1000"})
+        public int n;
+        Blocker b;
+        final FiberWorkloads w = new FiberWorkloads();
+
+        @Setup
+        public void setup() {
+            b = Blocker.of(blocker);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS_PER_LOOP)
+    public long basic(Basic s) {
+        return s.w.runBatch(Experiment.BASIC, s.b, s.n, OPS_PER_LOOP);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS_PER_LOOP)
+    public long recurse(Recurse s) {
+        return s.w.runBatch(Experiment.RECURSE, s.b, s.n, OPS_PER_LOOP);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS_PER_LOOP)
+    public long recurse2(Recurse s) {
+        return s.w.runBatch(Experiment.RECURSE2, s.b, s.n, OPS_PER_LOOP);
+    }
+}
+
+/*
+ * HOW TO RUN (from the repository root, JDK 25; the report runs this class with the rest):
+ *
+ *   mvn -q -pl bench -am package -DskipTests
+ *   java -jar bench/target/loomcc-bench.jar --systems fiber --experiments basic --sizes 50,1000
+ *
+ * or JMH's own command line on the same jar, for instance:
+ *
+ *   java -cp bench/target/loomcc-bench.jar org.openjdk.jmh.Main 'FiberBench\.basic' -p blocker=medium -p n=50,1000 -prof gc
+ */

@@ -1,0 +1,60 @@
+package loomcc.bench;
+
+import loomcc.bench.Grid.Blocker;
+import loomcc.bench.Grid.Experiment;
+import loomcc.lwt.Lwt;
+import loomcc.lwt.LwtFiber;
+import loomcc.lwt.LwtMain;
+import loomcc.lwt.LwtUnix;
+
+/**
+ * The workload as loomcc fibers on the Lwt loop: each op is a new fiber ({@code LwtFiber.start})
+ * that runs the experiment in direct style, awaiting Lwt promises.
+ *
+ * <p>Blockers, the same promises as {@link LwtWorkloads} awaits: quick = one shared, already
+ * fulfilled promise (so bytes per await measure the await, not the making of a promise); medium =
+ * {@code Lwt.pause()}; slow = {@code LwtUnix.sleep(0)}.
+ *
+ * <p>The loop is the scheduler, so it persists across ops as {@link BenchLoop} does for
+ * completable and the raw driver's queue does for raw: {@link #runBatch} runs several ops, one
+ * after the other, inside one {@code LwtMain.run}. {@link #run} (one op, one loop) is for the
+ * sanity tests.
+ */
+public class FiberWorkloads extends DirectStyle {
+
+    static final Lwt<Void> DONE = Lwt.resolved(null);
+
+    @Override
+    public long run(Experiment experiment, Blocker blocker, int n) {
+        return runBatch(experiment, blocker, n, 1);
+    }
+
+    /** Runs {@code ops} ops in sequence on one loop; returns the sum of their values. */
+    public long runBatch(Experiment experiment, Blocker blocker, int n, int ops) {
+        this.blocker = blocker;
+        return LwtMain.run(() -> next(experiment, n, ops, 0L));
+    }
+
+    private Lwt<Long> next(Experiment experiment, int n, int left, long acc) {
+        if (left == 0) {
+            return Lwt.resolved(acc);
+        }
+        return LwtFiber.start(() -> compute(experiment, n))
+                .bind(v -> next(experiment, n, left - 1, acc + v));
+    }
+
+    @Override
+    protected long await(long v) {
+        awaits++;
+        Lwt<Void> p = switch (blocker) {
+            case QUICK -> DONE;
+            case MEDIUM -> Lwt.pause();
+            case SLOW -> LwtUnix.sleep(0);
+        };
+        if (p.isPending()) {
+            suspensions++;
+        }
+        LwtFiber.await(p);
+        return v;
+    }
+}

@@ -1,0 +1,308 @@
+package loomcc.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import loomcc.bench.Grid.Blocker;
+import loomcc.bench.Grid.Experiment;
+import loomcc.bench.Grid.SystemId;
+import loomcc.bench.Results.Row;
+
+/**
+ * Runs the grid through JMH's Java API (JMH's progress output stays on the console, with the gc
+ * profiler on for bytes per op) and writes, into a folder: {@code results.csv},
+ * {@code report.md} and one PNG per 2011 chart. Systems whose benchmark class is not on the class
+ * path (fiber and lwt, until the bridge lands) are "not run".
+ *
+ * <pre>
+ * java -jar bench/target/loomcc-bench.jar [quick|full] [options]
+ *   --out DIR             where to write (default bench/report, or report when run inside bench/)
+ *   --systems a,b         fiber,lwt,vthread,completable,raw,baseline (default: all there are)
+ *   --experiments a,b     basic,recurse,recurse2 (default: all)
+ *   --blockers a,b        quick,medium,slow (default: each experiment's own)
+ *   --sizes 50,1000       N (default: the profile's)
+ *   --forks F --warmup W --iterations I --time-ms T   override the profile
+ *   --render-only         redraw report.md and charts from DIR/results.csv, run nothing
+ * </pre>
+ * The heap-per-fiber figures come from {@link HeapPerFiber}, which writes {@code heap.csv} into
+ * the same folder; the report includes it when it is there.
+ */
+public final class Report {
+
+    /**
+     * The two profiles.
+     *
+     * <p>quick must run the whole grid with all five systems and the baseline in under 10
+     * minutes on 2 cores. Cells: 7 series x 5 systems + 3 baseline = 38 per N. A cell costs a
+     * fork (JVM start, JMH setup, the gc profiler: about 1 s here) plus warmup and measurement.
+     * With 4 N that is 152 cells; at 3 x 0.3 s warmup + 4 x 0.3 s measurement (about 3.1 s a cell
+     * with the fork) the run takes about 8 minutes. The N are 50 and 1000 (the linearity figure
+     * and the 2011 end points), 200 and 600 (the curve's shape; enough to see quadratic growth).
+     * Warmup: these ops are small (µs to ms) and the hot loop is tiny, so C2 has compiled it
+     * well within 0.9 s (thousands of ops); 4 measurement iterations give JMH's 99.9% interval.
+     * One fork per cell: run-to-run variance between forks is the figure most at risk; the full
+     * profile has 2.
+     *
+     * <p>full: every N, 2 forks, 5 x 1 s warmup, 5 x 1 s measurement: 304 cells, about 2 hours.
+     */
+    enum Profile {
+        QUICK(1, 3, 300, 4, 300, List.of(50, 200, 600, 1000)),
+        FULL(2, 5, 1000, 5, 1000, Grid.SIZES);
+
+        final int forks;
+        final int warmup;
+        final int warmupMs;
+        final int iterations;
+        final int iterationMs;
+        final List<Integer> sizes;
+
+        Profile(int forks, int warmup, int warmupMs, int iterations, int iterationMs, List<Integer> sizes) {
+            this.forks = forks;
+            this.warmup = warmup;
+            this.warmupMs = warmupMs;
+            this.iterations = iterations;
+            this.iterationMs = iterationMs;
+            this.sizes = sizes;
+        }
+    }
+
+    /** The command line, parsed. */
+    record Args(Profile profile, Path out, Set<SystemId> systems, Set<Experiment> experiments,
+            Set<Blocker> blockers, List<Integer> sizes, int forks, int warmup, int warmupMs, int iterations,
+            int iterationMs, boolean renderOnly) {
+
+        static Args parse(String... argv) {
+            Profile profile = Profile.QUICK;
+            Path out = Files.isDirectory(Path.of("bench")) ? Path.of("bench", "report") : Path.of("report");
+            Set<SystemId> systems = EnumSet.allOf(SystemId.class);
+            Set<Experiment> experiments = EnumSet.allOf(Experiment.class);
+            Set<Blocker> blockers = EnumSet.allOf(Blocker.class);
+            List<Integer> sizes = null;
+            Integer forks = null;
+            Integer warmup = null;
+            Integer iterations = null;
+            Integer timeMs = null;
+            boolean renderOnly = false;
+            for (int i = 0; i < argv.length; i++) {
+                String a = argv[i];
+                switch (a) {
+                    case "quick", "--quick" -> profile = Profile.QUICK;
+                    case "full", "--full" -> profile = Profile.FULL;
+                    case "--profile" -> profile = Profile.valueOf(value(argv, ++i, a).toUpperCase(Locale.ROOT));
+                    case "--out" -> out = Path.of(value(argv, ++i, a));
+                    case "--systems" -> systems = list(value(argv, ++i, a), SystemId::of, SystemId.class);
+                    case "--experiments" -> experiments = list(value(argv, ++i, a), Experiment::of, Experiment.class);
+                    case "--blockers" -> blockers = list(value(argv, ++i, a), Blocker::of, Blocker.class);
+                    case "--sizes" -> sizes = Arrays.stream(value(argv, ++i, a).split(","))
+                            .map(s -> Integer.parseInt(s.trim())).toList();
+                    case "--forks" -> forks = Integer.parseInt(value(argv, ++i, a));
+                    case "--warmup" -> warmup = Integer.parseInt(value(argv, ++i, a));
+                    case "--iterations" -> iterations = Integer.parseInt(value(argv, ++i, a));
+                    case "--time-ms" -> timeMs = Integer.parseInt(value(argv, ++i, a));
+                    case "--render-only" -> renderOnly = true;
+                    default -> throw new IllegalArgumentException("unknown argument " + a + "; see the Javadoc of"
+                            + " loomcc.bench.Report: [quick|full] [--out DIR] [--systems ...] [--experiments ...]"
+                            + " [--blockers ...] [--sizes ...] [--forks F] [--warmup W] [--iterations I]"
+                            + " [--time-ms T] [--render-only]");
+                }
+            }
+            return new Args(profile, out, systems, experiments, blockers, sizes == null ? profile.sizes : sizes,
+                    forks == null ? profile.forks : forks, warmup == null ? profile.warmup : warmup,
+                    timeMs == null ? profile.warmupMs : timeMs, iterations == null ? profile.iterations : iterations,
+                    timeMs == null ? profile.iterationMs : timeMs, renderOnly);
+        }
+
+        private static String value(String[] argv, int i, String name) {
+            if (i >= argv.length) {
+                throw new IllegalArgumentException(name + " needs a value");
+            }
+            return argv[i];
+        }
+
+        private static <E extends Enum<E>> Set<E> list(String csv, java.util.function.Function<String, E> of, Class<E> type) {
+            Set<E> set = EnumSet.noneOf(type);
+            for (String s : csv.split(",")) {
+                try {
+                    set.add(of.apply(s));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("unknown " + type.getSimpleName() + " '" + s.trim() + "'; one of "
+                            + Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT))
+                                    .collect(Collectors.joining(",")), e);
+                }
+            }
+            return set;
+        }
+
+        /** The cells this run should measure (the systems whose class is there). */
+        List<String> expectedCells(Set<SystemId> present) {
+            List<String> cells = new ArrayList<>();
+            for (SystemId s : present) {
+                for (Experiment e : experiments) {
+                    for (Blocker b : s.hasBlockers() ? e.blockers() : List.of(Blocker.MEDIUM)) {
+                        if (s.hasBlockers() && !blockers.contains(b)) {
+                            continue;
+                        }
+                        for (int n : sizes) {
+                            cells.add(cellId(e, s, s.hasBlockers() ? b : null, n));
+                        }
+                    }
+                }
+            }
+            return cells;
+        }
+    }
+
+    static String cellId(Experiment e, SystemId s, Blocker b, int n) {
+        return e.id() + "/" + s.id() + "/" + (b == null ? Results.NO_BLOCKER : b.id()) + "/" + n;
+    }
+
+    public static void main(String[] argv) throws IOException, RunnerException {
+        Args args = Args.parse(argv);
+        Files.createDirectories(args.out());
+        Path csv = args.out().resolve("results.csv");
+        String header;
+        List<String> missing = List.of();
+        Results results;
+        if (args.renderOnly()) {
+            results = Results.read(csv);
+            header = "Rendered from " + csv + " (--render-only).";
+        } else {
+            Set<SystemId> present = EnumSet.noneOf(SystemId.class);
+            for (SystemId s : args.systems()) {
+                if (s.available()) {
+                    present.add(s);
+                } else {
+                    System.err.println("[report] " + s.id() + ": " + s.className() + " is not on the class path: not run");
+                }
+            }
+            Instant start = Instant.now();
+            results = run(args, present);
+            Duration took = Duration.between(start, Instant.now()).truncatedTo(ChronoUnit.SECONDS);
+            results.write(csv);
+            Set<String> got = results.rows().stream()
+                    .map(r -> cellId(r.experiment(), r.system(), r.blocker(), r.n())).collect(Collectors.toSet());
+            missing = args.expectedCells(present).stream().filter(c -> !got.contains(c)).toList();
+            header = String.format(Locale.ROOT, "Run: profile `%s`, %d fork(s), %d x %d ms warmup, %d x %d ms"
+                    + " measurement, N = %s; systems %s; %d cells in %s. JVM: %s %s (%s); %d CPUs; %s %s. %s.",
+                    args.profile().name().toLowerCase(Locale.ROOT), args.forks(), args.warmup(), args.warmupMs(),
+                    args.iterations(), args.iterationMs(), args.sizes(),
+                    present.stream().map(SystemId::id).collect(Collectors.joining(", ")), results.rows().size(),
+                    took, System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+                    System.getProperty("java.vm.vendor"), Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("os.name"), System.getProperty("os.arch"), start.truncatedTo(ChronoUnit.SECONDS));
+            if (!missing.isEmpty()) {
+                header += "\n\n**Cells that failed or did not run** (see JMH's output): " + String.join(", ", missing) + ".";
+            }
+        }
+        List<Analysis.Heap> heap = HeapPerFiber.read(args.out().resolve("heap.csv"));
+        Map<String, String> charts = Charts.draw(results, args.out());
+        String md = new Analysis(results, heap).markdown(header, charts);
+        Files.writeString(args.out().resolve("report.md"), md, StandardCharsets.UTF_8);
+        System.out.println("[report] wrote " + (args.renderOnly() ? "" : csv + ", ") + args.out().resolve("report.md")
+                + " and " + charts.size() + " charts into " + args.out());
+        if (!missing.isEmpty()) {
+            System.err.println("[report] " + missing.size() + " cells failed or did not run: " + missing);
+            System.exit(1);
+        }
+    }
+
+    /** Runs JMH: one Runner per distinct parameter set (the baseline; a blocker filter splits basic from recurse*). */
+    static Results run(Args args, Set<SystemId> present) throws RunnerException {
+        List<Row> rows = new ArrayList<>();
+        Set<SystemId> withBlockers = EnumSet.noneOf(SystemId.class);
+        present.stream().filter(SystemId::hasBlockers).forEach(withBlockers::add);
+        boolean allBlockers = args.blockers().equals(EnumSet.allOf(Blocker.class));
+        List<Map.Entry<Set<Experiment>, Set<Blocker>>> groups = new ArrayList<>();
+        if (allBlockers) {
+            groups.add(Map.entry(args.experiments(), Set.of())); // each state's own @Param blockers: the grid
+        } else {
+            for (Experiment e : args.experiments()) {
+                Set<Blocker> bs = EnumSet.noneOf(Blocker.class);
+                e.blockers().stream().filter(args.blockers()::contains).forEach(bs::add);
+                if (!bs.isEmpty()) {
+                    groups.add(Map.entry(EnumSet.of(e), bs));
+                }
+            }
+        }
+        if (!withBlockers.isEmpty()) {
+            for (var g : groups) {
+                rows.addAll(runOnce(args, withBlockers, g.getKey(), g.getValue()));
+            }
+        }
+        if (present.contains(SystemId.BASELINE)) {
+            rows.addAll(runOnce(args, EnumSet.of(SystemId.BASELINE), args.experiments(), EnumSet.of(Blocker.MEDIUM)));
+        }
+        return new Results(rows);
+    }
+
+    private static List<Row> runOnce(Args args, Set<SystemId> systems, Set<Experiment> experiments, Set<Blocker> blockers)
+            throws RunnerException {
+        String methods = experiments.stream().map(Experiment::id).collect(Collectors.joining("|"));
+        ChainedOptionsBuilder ob = new OptionsBuilder()
+                .forks(args.forks())
+                .warmupIterations(args.warmup()).warmupTime(TimeValue.milliseconds(args.warmupMs()))
+                .measurementIterations(args.iterations()).measurementTime(TimeValue.milliseconds(args.iterationMs()))
+                .addProfiler(GCProfiler.class)
+                .param("n", args.sizes().stream().map(String::valueOf).toArray(String[]::new));
+        // JVM flags come from each class's @Fork (Grid.ADD_EXPORTS, VThreadBench's scheduler flags):
+        // setting jvmArgs* here would replace them.
+        for (SystemId s : systems) {
+            ob.include("^" + s.className().replace(".", "\\.") + "\\.(" + methods + ")$");
+        }
+        if (!blockers.isEmpty()) {
+            ob.param("blocker", blockers.stream().map(Blocker::id).toArray(String[]::new));
+        }
+        Collection<RunResult> runs = new Runner(ob.build()).run();
+        List<Row> rows = new ArrayList<>();
+        for (RunResult rr : runs) {
+            Row row = toRow(rr);
+            if (row != null) {
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    static Row toRow(RunResult rr) {
+        String bench = rr.getParams().getBenchmark();
+        int dot = bench.lastIndexOf('.');
+        SystemId system = SystemId.ofClass(bench.substring(0, dot));
+        if (system == null) {
+            return null;
+        }
+        Experiment e = Experiment.of(bench.substring(dot + 1));
+        Blocker b = system.hasBlockers() ? Blocker.of(rr.getParams().getParam("blocker")) : null;
+        int n = Integer.parseInt(rr.getParams().getParam("n"));
+        Result<?> primary = rr.getPrimaryResult();
+        double bytes = Double.NaN;
+        for (String key : rr.getSecondaryResults().keySet()) {
+            if (key.endsWith("gc.alloc.rate.norm")) { // "·gc.alloc.rate.norm" before JMH 1.37
+                bytes = rr.getSecondaryResults().get(key).getScore();
+            }
+        }
+        return new Row(e, system, b, n, primary.getScore(), primary.getScoreError(), primary.getScoreUnit(), bytes);
+    }
+}

@@ -1,0 +1,8 @@
+package loomcc.bench;
+
+class RawWorkloadsTest extends WorkloadsSpec {
+    @Override
+    Workloads create() {
+        return new RawWorkloads();
+    }
+}

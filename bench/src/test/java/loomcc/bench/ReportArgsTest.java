@@ -1,0 +1,59 @@
+package loomcc.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import loomcc.bench.Grid.Blocker;
+import loomcc.bench.Grid.Experiment;
+import loomcc.bench.Grid.SystemId;
+
+class ReportArgsTest {
+
+    @Test
+    void quickIsTheDefaultAndCoversTheWholeGridAt4N() {
+        Report.Args a = Report.Args.parse();
+        assertEquals(Report.Profile.QUICK, a.profile());
+        assertEquals(List.of(50, 200, 600, 1000), a.sizes());
+        // 7 series x 5 systems + 3 baseline experiments = 38 cells per N
+        assertEquals(38 * 4, a.expectedCells(EnumSet.allOf(SystemId.class)).size());
+        assertTrue(a.sizes().contains(50) && a.sizes().contains(1000), "the linearity figure needs 50 and 1000");
+    }
+
+    @Test
+    void fullRunsEveryN() {
+        Report.Args a = Report.Args.parse("full");
+        assertEquals(Grid.SIZES, a.sizes());
+        assertEquals(38 * 8, a.expectedCells(EnumSet.allOf(SystemId.class)).size());
+    }
+
+    @Test
+    void filtersForDevelopment() {
+        Report.Args a = Report.Args.parse("--systems", "raw,vthread", "--experiments", "recurse2", "--blockers",
+                "quick,slow", "--sizes", "50,1000", "--out", "/tmp/x", "--time-ms", "100", "--forks", "1");
+        assertEquals(EnumSet.of(SystemId.RAW, SystemId.VTHREAD), a.systems());
+        assertEquals(Set.of(Experiment.RECURSE2), a.experiments());
+        assertEquals(EnumSet.of(Blocker.QUICK, Blocker.SLOW), a.blockers());
+        assertEquals(Path.of("/tmp/x"), a.out());
+        assertEquals(100, a.warmupMs());
+        assertEquals(100, a.iterationMs());
+        // recurse2 has no quick blocker: only slow, 2 systems x 2 N
+        assertEquals(List.of("recurse2/vthread/slow/50", "recurse2/vthread/slow/1000", "recurse2/raw/slow/50",
+                "recurse2/raw/slow/1000"), a.expectedCells(a.systems())); // SystemId order
+    }
+
+    @Test
+    void badArgumentsNameTheFix() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Report.Args.parse("--systems", "raw,kotlin"));
+        assertTrue(e.getMessage().contains("fiber,lwt,vthread,completable,raw,baseline"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Report.Args.parse("--bogus"));
+    }
+}

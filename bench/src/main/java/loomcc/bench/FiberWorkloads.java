@@ -11,9 +11,10 @@ import loomcc.lwt.LwtUnix;
  * The workload as loomcc fibers on the Lwt loop: each op is a new fiber ({@code LwtFiber.start})
  * that runs the experiment in direct style, awaiting Lwt promises.
  *
- * <p>Blockers, the same promises as {@link LwtWorkloads} awaits: quick = one shared, already
- * fulfilled promise (so bytes per await measure the await, not the making of a promise); medium =
- * {@code Lwt.pause()}; slow = {@code LwtUnix.sleep(0)}.
+ * <p>Blockers: quick = the same shared, already fulfilled promise {@link LwtWorkloads} binds on
+ * (so bytes per await measure the await, not the making of a promise); medium =
+ * {@code LwtFiber.pause()}, which queues the fiber itself for the loop's next turn where Lwt code
+ * needs a promise from {@code Lwt.pause()} to bind on; slow = {@code LwtUnix.sleep(0)}.
  *
  * <p>The loop is the scheduler, so it persists across ops as {@link BenchLoop} does for
  * completable and the raw driver's queue does for raw: {@link #runBatch} runs several ops, one
@@ -46,15 +47,20 @@ public class FiberWorkloads extends DirectStyle {
     @Override
     protected long await(long v) {
         awaits++;
-        Lwt<Void> p = switch (blocker) {
-            case QUICK -> DONE;
-            case MEDIUM -> Lwt.pause();
-            case SLOW -> LwtUnix.sleep(0);
-        };
-        if (p.isPending()) {
-            suspensions++;
+        switch (blocker) {
+            case QUICK -> LwtFiber.await(DONE);
+            case MEDIUM -> {
+                suspensions++;
+                LwtFiber.pause(); // a fiber pauses itself: no promise needed
+            }
+            case SLOW -> {
+                Lwt<Void> p = LwtUnix.sleep(0);
+                if (p.isPending()) {
+                    suspensions++;
+                }
+                LwtFiber.await(p);
+            }
         }
-        LwtFiber.await(p);
         return v;
     }
 }

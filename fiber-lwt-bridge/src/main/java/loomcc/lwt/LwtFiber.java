@@ -3,9 +3,11 @@ package loomcc.lwt;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import loomcc.fiber.Awaiter;
 import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
 import loomcc.internal.lwt.Engine;
@@ -98,10 +100,32 @@ public final class LwtFiber {
         return Fiber.await(s);
     }
 
-    /** {@code await(Lwt.pause())}: lets the loop run one turn (other fibers, I/O, timers). */
+    /**
+     * Lets the loop run one turn (other fibers, I/O, timers), as {@code await(Lwt.pause())} does,
+     * in order with paused promises, but without making a promise: the fiber itself is queued.
+     */
     public static void pause() {
-        await(Lwt.pause());
+        Fiber.await(EventLoop.require("LwtFiber.pause"), PAUSE);
     }
+
+    /** The "promise" a paused fiber waits on is the loop's next turn. */
+    private static final Awaiter<EventLoop, Void> PAUSE = new Awaiter<>() {
+        @Override
+        public boolean isDone(EventLoop loop) {
+            return false;
+        }
+
+        @Override
+        public Void getNow(EventLoop loop) {
+            throw new AssertionError("a pause is never already done");
+        }
+
+        @Override
+        public Object onComplete(EventLoop loop, BiConsumer<? super Void, ? super Throwable> wakeUp) {
+            loop.pauseFiber(wakeUp);
+            return null;
+        }
+    };
 
     /** {@code await(LwtUnix.sleep(seconds))}. */
     public static void sleep(double seconds) {

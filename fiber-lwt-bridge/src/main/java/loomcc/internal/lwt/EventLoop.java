@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import loomcc.fiber.FiberHome;
@@ -93,8 +94,9 @@ public final class EventLoop implements FiberHome {
 
     private final TimerHeap timers = new TimerHeap();
     private long timerSeq;
-    private ArrayList<Resolver<Void>> paused = new ArrayList<>();
-    private ArrayList<Resolver<Void>> waking = new ArrayList<>();
+    /** Paused promises' resolvers and paused fibers' wake-ups, in the order they paused. */
+    private ArrayList<Object> paused = new ArrayList<>();
+    private ArrayList<Object> waking = new ArrayList<>();
     private final Set<Abandonable> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private Consumer<Throwable> asyncHandler;   // null: the default (stop the loop, run() throws)
@@ -245,17 +247,33 @@ public final class EventLoop implements FiberHome {
         }
     }
 
+    @SuppressWarnings("unchecked") // the list holds Resolver<Void> and BiConsumer<Void, Throwable>
     private void wakePaused() {
         if (paused.isEmpty()) {
             return;
         }
-        ArrayList<Resolver<Void>> now = paused;
+        ArrayList<Object> now = paused;
         paused = waking;
         waking = now;
         for (int i = 0; i < now.size(); i++) {
-            now.get(i).tryResolve(null);                  // a cancelled pause is simply skipped
+            Object o = now.get(i);
+            if (o instanceof Resolver<?> r) {
+                r.tryResolve(null);                       // a cancelled pause is simply skipped
+            } else {
+                wake((BiConsumer<?, ? super Throwable>) o);
+            }
         }
         now.clear();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void wake(BiConsumer<?, ? super Throwable> fiber) {
+        engine.depth++;                                   // a callback like any other: bounded nesting
+        try {
+            ((BiConsumer<Object, Throwable>) fiber).accept(null, null);
+        } finally {
+            engine.leave();
+        }
     }
 
     private void fireTimers() {
@@ -490,6 +508,15 @@ public final class EventLoop implements FiberHome {
         Resolver<Void> r = Lwt.task();
         paused.add(r);
         return r.promise();
+    }
+
+    /**
+     * A paused fiber, with no promise: {@code wakeUp.accept(null, null)} runs on the next turn, in
+     * order with {@link #pause()}'d promises. Nothing removes it: a cancelled fiber's wake-up finds
+     * the fiber no longer waiting and does nothing. Loop thread.
+     */
+    public void pauseFiber(BiConsumer<? super Void, ? super Throwable> wakeUp) {
+        paused.add(wakeUp);
     }
 
     /** {@code LwtUnix.sleep}: a task fulfilled at the deadline; cancelling it removes its timer. */

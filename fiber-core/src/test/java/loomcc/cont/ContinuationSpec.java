@@ -19,6 +19,7 @@ import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
+import loomcc.internal.Throwing;
 import loomcc.internal.cont.Backend;
 
 /**
@@ -296,7 +297,7 @@ abstract class ContinuationSpec {
         Prompt<String> p = prompt("p");
         IOException boom = new IOException("boom");
         Throwable t = assertThrows(IOException.class, () -> p.reset(() -> {
-            throw Thrower.sneaky(boom);
+            throw Throwing.sneaky(boom);
         }));
         assertSame(boom, t);
     }
@@ -307,7 +308,7 @@ abstract class ContinuationSpec {
         IOException boom = new IOException("late");
         Object k = p.reset(() -> {
             p.<Void>shift(c -> c);
-            throw Thrower.sneaky(boom);
+            throw Throwing.sneaky(boom);
         });
         @SuppressWarnings("unchecked")
         Continuation<Void, Object> c = (Continuation<Void, Object>) k;

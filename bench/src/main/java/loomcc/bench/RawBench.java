@@ -8,13 +8,10 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
 
 /*
@@ -34,53 +31,25 @@ import loomcc.bench.Grid.Experiment;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS})
+@State(Scope.Thread)
 public class RawBench {
 
-    /** basic has all three blockers. */
-    @State(Scope.Thread)
-    public static class Basic {
-        @Param({"quick", "medium", "slow"})
-        public String blocker;
-        @Param({"50", "100", "200", "300", "400", "600", "800", "1000"})
-        public int n;
-        Blocker b;
-        final Workloads w = new RawWorkloads();
+    /** This system's workloads, one instance per JMH thread. */
+    final Workloads w = new RawWorkloads();
 
-        @Setup
-        public void setup() {
-            b = Blocker.of(blocker);
-        }
-    }
-
-    /** recurse and recurse2: medium and slow, as in 2011. */
-    @State(Scope.Thread)
-    public static class Recurse {
-        @Param({"medium", "slow"})
-        public String blocker;
-        @Param({"50", "100", "200", "300", "400", "600", "800", "1000"})
-        public int n;
-        Blocker b;
-        final Workloads w = new RawWorkloads();
-
-        @Setup
-        public void setup() {
-            b = Blocker.of(blocker);
-        }
+    @Benchmark
+    public long basic(Cells.Basic s) {
+        return w.run(Experiment.BASIC, s.b, s.n);
     }
 
     @Benchmark
-    public long basic(Basic s) {
-        return s.w.run(Experiment.BASIC, s.b, s.n);
+    public long recurse(Cells.Recurse s) {
+        return w.run(Experiment.RECURSE, s.b, s.n);
     }
 
     @Benchmark
-    public long recurse(Recurse s) {
-        return s.w.run(Experiment.RECURSE, s.b, s.n);
-    }
-
-    @Benchmark
-    public long recurse2(Recurse s) {
-        return s.w.run(Experiment.RECURSE2, s.b, s.n);
+    public long recurse2(Cells.Recurse s) {
+        return w.run(Experiment.RECURSE2, s.b, s.n);
     }
 }
 

@@ -18,8 +18,8 @@ import loomcc.bench.Grid.SystemId;
 /** The benchmark classes' @Params spell the Grid (annotations need literals, so this checks them). */
 class GridTest {
 
-    static final List<Class<?>> BENCHES = List.of(RawBench.class, VThreadBench.class, CompletableBench.class,
-            BaselineBench.class);
+    static final List<Class<?>> BENCHES = List.of(FiberBench.class, LwtBench.class, RawBench.class, VThreadBench.class,
+            CompletableBench.class, BaselineBench.class);
 
     @Test
     void theSevenSeriesOf2011() {
@@ -28,22 +28,29 @@ class GridTest {
     }
 
     @Test
-    void everyBenchmarkClassSpellsTheGridInItsParams() throws Exception {
+    void theSharedCellsSpellTheGridInTheirParams() throws Exception {
+        for (Class<?> state : List.of(Cells.Basic.class, Cells.Recurse.class)) {
+            Field n = state.getField("n");
+            assertEquals(Grid.SIZES, Arrays.stream(n.getAnnotation(Param.class).value()).map(Integer::valueOf).toList(),
+                    state.getSimpleName() + ".n");
+            List<Blocker> blockers = Arrays.stream(state.getField("blocker").getAnnotation(Param.class).value())
+                    .map(Blocker::of).toList();
+            Experiment e = state == Cells.Basic.class ? Experiment.BASIC : Experiment.RECURSE;
+            assertEquals(e.blockers(), blockers, state.getSimpleName() + ".blocker");
+        }
+        assertEquals(Experiment.RECURSE2.blockers(), Experiment.RECURSE.blockers()); // they share the Recurse state
+    }
+
+    @Test
+    void everySystemBenchmarksEachExperimentOnTheSharedCellsAndForksWithTheFlag() throws Exception {
         for (Class<?> c : BENCHES) {
-            for (Class<?> state : c.getDeclaredClasses()) {
-                Field n = state.getField("n");
-                assertEquals(Grid.SIZES, Arrays.stream(n.getAnnotation(Param.class).value()).map(Integer::valueOf).toList(),
-                        c.getSimpleName() + "." + state.getSimpleName() + ".n");
-                List<Blocker> blockers = Arrays.stream(state.getField("blocker").getAnnotation(Param.class).value())
-                        .map(Blocker::of).toList();
-                Experiment e = state.getSimpleName().equals("Basic") ? Experiment.BASIC : Experiment.RECURSE;
-                assertEquals(e.blockers(), blockers, c.getSimpleName() + "." + state.getSimpleName() + ".blocker");
-            }
+            assertEquals(Cells.Basic.class, c.getMethod("basic", Cells.Basic.class).getParameterTypes()[0]);
+            assertEquals(Cells.Recurse.class, c.getMethod("recurse", Cells.Recurse.class).getParameterTypes()[0]);
+            assertEquals(Cells.Recurse.class, c.getMethod("recurse2", Cells.Recurse.class).getParameterTypes()[0]);
             assertTrue(Arrays.asList(c.getAnnotation(Fork.class).jvmArgsAppend()).contains(Grid.ADD_EXPORTS),
                     c.getSimpleName() + " forks with the add-exports flag");
             assertEquals(c, Class.forName(SystemId.ofClass(c.getName()).className()));
         }
-        assertEquals(Experiment.RECURSE2.blockers(), Experiment.RECURSE.blockers()); // they share the Recurse state
     }
 
     @Test

@@ -209,6 +209,16 @@ public final class HeapPerFiber {
                         + "; usage: [--out DIR] [--count N] [--systems fiber,raw,vthread]");
             }
         }
+        run(out, count, systems);
+    }
+
+    /** The systems this harness can measure. */
+    static boolean measurable(SystemId s) {
+        return s == SystemId.FIBER || s == SystemId.RAW || s == SystemId.VTHREAD;
+    }
+
+    /** Measures each system, prints a line per system and writes {@code heap.csv} into {@code out}. */
+    static List<Analysis.Heap> run(Path out, int count, List<SystemId> systems) throws IOException, InterruptedException {
         List<Analysis.Heap> rows = new ArrayList<>();
         for (SystemId s : systems) {
             Subject subject = subject(s);
@@ -225,6 +235,7 @@ public final class HeapPerFiber {
         }
         Files.createDirectories(out);
         write(out.resolve("heap.csv"), rows);
+        return rows;
     }
 
     static void write(Path csv, List<Analysis.Heap> rows) throws IOException {

@@ -35,7 +35,7 @@ import loomcc.bench.Results.Row;
  * Runs the grid through JMH's Java API (JMH's progress output stays on the console, with the gc
  * profiler on for bytes per op) and writes, into a folder: {@code results.csv},
  * {@code report.md} and one PNG per 2011 chart. Systems whose benchmark class is not on the class
- * path (fiber and lwt, until the bridge lands) are "not run".
+ * path are "not run".
  *
  * <pre>
  * java -jar bench/target/loomcc-bench.jar [quick|full] [options]
@@ -47,8 +47,9 @@ import loomcc.bench.Results.Row;
  *   --forks F --warmup W --iterations I --time-ms T   override the profile
  *   --render-only         redraw report.md and charts from DIR/results.csv, run nothing
  * </pre>
- * The heap-per-fiber figures come from {@link HeapPerFiber}, which writes {@code heap.csv} into
- * the same folder; the report includes it when it is there.
+ * After the grid, {@link HeapPerFiber} measures the heap per suspended fiber (100 000 of each of
+ * fiber, raw, vthread among the systems run) into {@code heap.csv} in the same folder; the report
+ * includes it. This needs the jar's Add-Exports, so run it with {@code java -jar}.
  */
 public final class Report {
 
@@ -213,6 +214,16 @@ public final class Report {
                     took, System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
                     System.getProperty("java.vm.vendor"), Runtime.getRuntime().availableProcessors(),
                     System.getProperty("os.name"), System.getProperty("os.arch"), start.truncatedTo(ChronoUnit.SECONDS));
+            List<SystemId> heapSystems = present.stream().filter(HeapPerFiber::measurable).toList();
+            if (!heapSystems.isEmpty()) {
+                System.out.println("[report] heap per suspended fiber, 100 000 of each: " + heapSystems);
+                try {
+                    HeapPerFiber.run(args.out(), 100_000, heapSystems);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while measuring the heap per fiber", e);
+                }
+            }
             if (!missing.isEmpty()) {
                 header += "\n\n**Cells that failed or did not run** (see JMH's output): " + String.join(", ", missing) + ".";
             }

@@ -145,6 +145,22 @@ class LoopTest {
     }
 
     @Test
+    void anIdleLoopWithAChannelDoesNotSpinEither() throws Exception {
+        // With a channel registered the loop waits in select(), not park(): the same bound.
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+            server.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            long turns = Support.inLoop(() -> {
+                Lwt<java.nio.channels.SocketChannel> accept = LwtUnix.accept(server); // never answered
+                return LwtUnix.sleep(0.3).map(v -> {
+                    accept.cancel();
+                    return EventLoop.current().turns();
+                });
+            });
+            assertTrue(turns <= 10, "an idle loop with a channel took " + turns + " turns for one sleep");
+        }
+    }
+
+    @Test
     void anInterruptStopsTheLoopWithInterruptedException() throws InterruptedException {
         Thread me = Thread.currentThread();
         Thread[] interrupter = new Thread[1];

@@ -16,6 +16,12 @@ package loomcc.cont;
  * computation continues; everything the computation did before its next shift or its end
  * happens-before {@code resume} returns.
  *
+ * <p>On the Loom backend, a continuation resumed on another thread than the one that suspended
+ * it needs the JVM flags {@code -XX:+UnlockDiagnosticVMOptions -XX:-InlineThreadNatives} on JDK
+ * 25: without them, C2-compiled frames of the resumed computation may keep the old thread, so
+ * {@code Thread.currentThread()} and thread-locals answer for the wrong one. loomcc logs one
+ * warning the first time this happens on a JVM without the flags.
+ *
  * <p>A continuation that is never resumed is simply dropped: its pending {@code finally} blocks
  * do not run (as with an abort in shift/reset).
  *

@@ -22,11 +22,15 @@ class BackendSelectionTest {
     }
 
     private static Outcome probe(String... jvmArgs) throws Exception {
+        return run(BackendProbe.class, jvmArgs);
+    }
+
+    private static Outcome run(Class<?> main, String... jvmArgs) throws Exception {
         String classpath = codeSource(Prompt.class) + File.pathSeparator + codeSource(BackendProbe.class);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(jvmArgs));
-        cmd.addAll(List.of("-cp", classpath, BackendProbe.class.getName()));
+        cmd.addAll(List.of("-cp", classpath, main.getName()));
         Process proc = new ProcessBuilder(cmd).start();
         assertTrue(proc.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
         return new Outcome(new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip(),
@@ -50,6 +54,22 @@ class BackendSelectionTest {
         assertEquals("backend=vthread result=22", o.stdout());
         assertTrue(o.stderr().contains(Backends.ADD_EXPORTS_FLAG), o.stderr());
         assertEquals(1, o.stderr().split("jdk.internal.vm is not exported", -1).length - 1, "said once: " + o.stderr());
+    }
+
+    @Test
+    void resumingOnAnotherThreadWithoutTheJitFlagWarnsOnceAndNamesTheFixes() throws Exception {
+        Outcome o = run(MigrationProbe.class, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
+        assertEquals("resumed on other", o.stdout());
+        assertTrue(o.stderr().contains("-XX:-InlineThreadNatives") && o.stderr().contains("-Dloomcc.backend=vthread"), o.stderr());
+        assertEquals(1, o.stderr().split("resumed on another thread", -1).length - 1, "said once: " + o.stderr());
+    }
+
+    @Test
+    void resumingOnAnotherThreadWithTheJitFlagIsSilent() throws Exception {
+        Outcome o = run(MigrationProbe.class, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:-InlineThreadNatives");
+        assertEquals("resumed on other", o.stdout());
+        assertFalse(o.stderr().contains("loomcc"), o.stderr());
     }
 
     @Test

@@ -145,7 +145,10 @@ public final class LwtFiber {
      * there, and comes back to the loop thread, where this returns the block's value or throws its
      * exception. Unlike {@link #detach} nothing is allocated on the loop for it, and the block sees
      * the fiber's {@link loomcc.fiber.FiberLocal}s. The block must not touch the loop's promises
-     * (it is not on the loop thread); {@link LwtPreemptive#runInMain} works from it.
+     * (it is not on the loop thread); {@link LwtPreemptive#runInMain} works from it. The fiber
+     * moves between threads, so on JDK 25 run with {@code -XX:+UnlockDiagnosticVMOptions
+     * -XX:-InlineThreadNatives} (see {@link loomcc.cont.Continuation}); {@link #detach} needs
+     * nothing of the kind.
      */
     public static <T> T detached(Supplier<T> block) {
         EventLoop loop = EventLoop.require("LwtFiber.detached");

@@ -80,6 +80,8 @@ final class LoomBackend implements Backend {
     static final class LoomRunner extends Continuation implements Runner {
         final ContinuationScope scope;
         private Object attachment;
+        /** The thread that last ran this continuation (it yields on the thread that runs it). */
+        private Thread lastCarrier;
 
         LoomRunner(ContinuationScope scope, Runnable body) {
             super(scope, body);
@@ -88,6 +90,14 @@ final class LoomBackend implements Backend {
 
         @Override
         public boolean runUntilYield() {
+            Thread t = Thread.currentThread(); // a fresh frame, outside the continuation: exact
+            Thread last = lastCarrier;
+            if (last != t) {
+                if (last != null) {
+                    Migration.resumedOnAnotherThread();
+                }
+                lastCarrier = t;
+            }
             run();
             return isDone();
         }

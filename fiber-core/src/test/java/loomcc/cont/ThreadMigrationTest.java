@@ -1,0 +1,57 @@
+package loomcc.cont;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import loomcc.internal.cont.Backends;
+
+/**
+ * A continuation resumed alternately on two threads sees the right current thread and the right
+ * thread-locals after every resumption, once its frames are compiled. On JDK 25 this holds only
+ * with -XX:-InlineThreadNatives (see loomcc.internal.cont.Migration), which the build gives every
+ * test JVM: without it this test fails, in about 40% of resumptions, once C2 has compiled the body.
+ */
+class ThreadMigrationTest {
+    private static final ThreadLocal<String> NAME = new ThreadLocal<>();
+    private final ExecutorService a = Executors.newSingleThreadExecutor(r -> new Thread(r, "migrate-a"));
+    private final ExecutorService b = Executors.newSingleThreadExecutor(r -> new Thread(r, "migrate-b"));
+    private volatile String expected;
+    private int stale;
+
+    @AfterEach
+    void stop() {
+        a.shutdownNow();
+        b.shutdownNow();
+    }
+
+    @Test
+    void currentThreadAndThreadLocalsFollowTheResumingThread() throws Exception {
+        Prompt<Object> p = new Prompt<>("migrate", Backends.loom());
+        int rounds = 300_000;
+        Object[] k = {p.reset(() -> {
+            for (;;) {
+                p.<Void>shift(c -> c);
+                NAME.set(Thread.currentThread().getName());
+                if (!expected.equals(Thread.currentThread().getName()) || !expected.equals(NAME.get())) {
+                    stale++;
+                }
+            }
+        })};
+        for (int i = 0; i < rounds; i++) {
+            ExecutorService on = (i & 1) == 0 ? a : b;
+            expected = (i & 1) == 0 ? "migrate-a" : "migrate-b";
+            @SuppressWarnings("unchecked")
+            Continuation<Void, Object> c = (Continuation<Void, Object>) k[0];
+            k[0] = on.submit(() -> c.resume(null)).get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(0, stale, "resumptions that saw another thread's identity or thread-locals");
+        assertTrue(k[0] instanceof Continuation<?, ?>);
+    }
+}

@@ -40,6 +40,9 @@ import loomcc.internal.lwt.EventLoop;
  *       awaits work as usual. What it returns then is dropped (the promise is already rejected);
  *       an exception it throws then, other than a {@code Canceled}, goes to the loop's
  *       async-exception handler, so it is not lost.
+ *   <li>A loop that ends (its main promise resolved) while fibers are still suspended logs one
+ *       warning with their number: nothing will resume them and their {@code finally} blocks will
+ *       not run. Cancel them, or resolve what they wait on, first.
  *   <li>{@code await} outside a fiber is an {@link IllegalStateException} that says to wrap the
  *       code in {@code LwtFiber.start}, even on a resolved promise; {@code await} where the stack
  *       cannot be captured throws {@link loomcc.cont.PinnedException} and the loop keeps running.
@@ -67,7 +70,9 @@ public final class LwtFiber {
         EventLoop loop = EventLoop.require("LwtFiber.start");
         Resolver<T> r = Lwt.task();
         Lwt<T> p = r.promise();
+        loop.fiberStarted();
         Fiber<T> f = Fiber.start(loop, body, (v, e) -> {
+            loop.fiberEnded();
             if (e == null) {
                 r.tryResolve(v);
             } else if (!r.tryReject(e) && !(e instanceof Lwt.Canceled)) {

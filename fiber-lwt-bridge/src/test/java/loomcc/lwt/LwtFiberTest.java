@@ -414,6 +414,64 @@ class LwtFiberTest {
         assertEquals("request-42 / request-42", r);
     }
 
+    /** The warnings loomcc logs while {@code body} runs. */
+    private static List<String> warningsDuring(Runnable body) {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("loomcc");
+        List<String> seen = new ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    seen.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            body.run();
+        } finally {
+            jul.removeHandler(h);
+        }
+        return seen;
+    }
+
+    @Test
+    void aLoopThatEndsWithFibersStillSuspendedSaysSo() {
+        List<String> warnings = warningsDuring(() -> LwtMain.run(() -> {
+            Resolver<Void> never = Lwt.pending();
+            LwtFiber.start(() -> LwtFiber.await(never.promise()));
+            LwtFiber.start(() -> LwtFiber.await(never.promise()));
+            LwtFiber.start(() -> "ends at once");
+            return Lwt.resolved(null);
+        }));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.getFirst().contains("2 fiber(s) still suspended")
+                && warnings.getFirst().contains("aLoopThatEndsWithFibersStillSuspendedSaysSo"), warnings.getFirst());
+    }
+
+    @Test
+    void aLoopWhoseFibersAllEndedOrWereCancelledIsSilent() {
+        List<String> warnings = warningsDuring(() -> LwtMain.run(() -> {
+            Resolver<Void> never = Lwt.pending();
+            Lwt<Void> waiting = LwtFiber.start(() -> LwtFiber.await(never.promise()));
+            Lwt<String> sleeper = LwtFiber.start(() -> {
+                LwtFiber.sleep(0.001);
+                return "done";
+            });
+            waiting.cancel();
+            return sleeper;
+        }));
+        assertEquals(List.of(), warnings);
+    }
+
     @Test
     void theLoopIsStillOneThreadFibersDoNotRunInParallel() {
         int fibers = 50;

@@ -102,6 +102,8 @@ public final class EventLoop implements FiberHome {
     private Consumer<Throwable> asyncHandler;   // null: the default (stop the loop, run() throws)
     private Throwable failure;                  // set when the loop must stop with it
     private long turns;
+    /** Fibers started on this loop that have not ended (LwtFiber counts them). Loop thread. */
+    private int liveFibers;
 
     private EventLoop(Engine engine, Throwable startedAt) {
         this.engine = engine;
@@ -208,6 +210,7 @@ public final class EventLoop implements FiberHome {
         } finally {
             RUNNING.remove(loop);
             loop.close();
+            loop.reportAbandonedFibers();
             e.exitLoop(savedDepth);
         }
     }
@@ -537,6 +540,35 @@ public final class EventLoop implements FiberHome {
     /** Timers waiting in the heap; for tests. */
     public int timerCount() {
         return timers.size();
+    }
+
+    /** A fiber started on this loop. Loop thread. */
+    public void fiberStarted() {
+        liveFibers++;
+    }
+
+    /** A fiber of this loop ended. Loop thread. */
+    public void fiberEnded() {
+        liveFibers--;
+    }
+
+    /** Fibers started on this loop and not ended yet. */
+    public int liveFibers() {
+        return liveFibers;
+    }
+
+    /**
+     * No fiber is lost without a trace (DESIGN.md): a loop that ends while fibers still wait says
+     * so, once, since nothing will ever resume them. Lwt itself leaves pending promises pending
+     * silently; a suspended fiber holds a whole stack, and usually a resource, so it gets a warning.
+     */
+    private void reportAbandonedFibers() {
+        if (liveFibers > 0) {
+            System.getLogger("loomcc").log(System.Logger.Level.WARNING, "loomcc: the event loop started at "
+                    + startedAtFrame() + " ended with " + liveFibers + " fiber(s) still suspended; nothing"
+                    + " will resume them (their finally blocks will not run). Cancel them, or resolve what"
+                    + " they wait on, before the main promise resolves.");
+        }
     }
 
     /** Cycles run so far; for tests (an idle loop must not spin). */

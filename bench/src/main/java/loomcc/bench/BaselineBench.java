@@ -1,54 +1,20 @@
 package loomcc.bench;
 
-import java.util.concurrent.TimeUnit;
-
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
+import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
 
 /*
  * baseline: the same loops and recursions with no await at all (BaselineWorkloads): what the
  * workload costs before any system suspends anything. The blocker parameter is ignored (the
  * report runs blocker=medium only and files it as "none").
- *
- *
- * One op = one whole workload instance of the {@link Grid} (the 2011 post timed 15 000 of them);
- * the score is the average time per op in microseconds, its value goes to JMH's Blackhole (the
- * returned long). Bytes per op: run with the gc profiler (the report does). The baseline for
- * every cell is {@link BaselineBench} (the same loops and recursions, no await).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS})
-@State(Scope.Thread)
-public class BaselineBench {
+public class BaselineBench extends SystemBench {
 
-    /** This system's workloads, one instance per JMH thread. */
-    final Workloads w = new BaselineWorkloads();
+    private final Workloads w = new BaselineWorkloads();
 
-    @Benchmark
-    public long basic(Cells.Basic s) {
-        return w.run(Experiment.BASIC, s.b, s.n);
-    }
-
-    @Benchmark
-    public long recurse(Cells.Recurse s) {
-        return w.run(Experiment.RECURSE, s.b, s.n);
-    }
-
-    @Benchmark
-    public long recurse2(Cells.Recurse s) {
-        return w.run(Experiment.RECURSE2, s.b, s.n);
+    @Override
+    protected long invoke(Experiment experiment, Blocker blocker, int n) {
+        return w.run(experiment, blocker, n);
     }
 }
 

@@ -1,18 +1,8 @@
 package loomcc.bench;
 
-import java.util.concurrent.TimeUnit;
-
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
+import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
 
 /*
@@ -27,36 +17,17 @@ import loomcc.bench.Grid.Experiment;
  * (@OperationsPerInvocation), so starting a loop is not counted as part of an op. The score is the
  * average time per op in microseconds; the sum of the ops' values goes to the Blackhole.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS})
-@State(Scope.Thread)
-public class FiberBench {
+@OperationsPerInvocation(FiberBench.OPS_PER_LOOP)
+public class FiberBench extends SystemBench {
 
     /** Ops per loop: the loop persists across ops (see FiberWorkloads). */
     public static final int OPS_PER_LOOP = 16;
 
-    /** This system's workloads, one instance per JMH thread. */
-    final FiberWorkloads w = new FiberWorkloads();
+    private final FiberWorkloads w = new FiberWorkloads();
 
-    @Benchmark
-    @OperationsPerInvocation(OPS_PER_LOOP)
-    public long basic(Cells.Basic s) {
-        return w.runBatch(Experiment.BASIC, s.b, s.n, OPS_PER_LOOP);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(OPS_PER_LOOP)
-    public long recurse(Cells.Recurse s) {
-        return w.runBatch(Experiment.RECURSE, s.b, s.n, OPS_PER_LOOP);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(OPS_PER_LOOP)
-    public long recurse2(Cells.Recurse s) {
-        return w.runBatch(Experiment.RECURSE2, s.b, s.n, OPS_PER_LOOP);
+    @Override
+    protected long invoke(Experiment experiment, Blocker blocker, int n) {
+        return w.runBatch(experiment, blocker, n, OPS_PER_LOOP);
     }
 }
 

@@ -430,7 +430,7 @@ public final class Lwt<T> {
         }
         Engine e = Engine.current();
         Lwt<U> r = derived(e, this);
-        add(new Bind<>(f, r), e);
+        add(new Follow(FULFILLED, f, r, "bind"), e);
         return r;
     }
 
@@ -485,7 +485,7 @@ public final class Lwt<T> {
         Objects.requireNonNull(h, "Lwt.recover: h");
         Engine e = Engine.current();
         Lwt<T> r = derived(e, this);
-        add(new Recover<>(h, r), e);
+        add(new Follow(REJECTED, h, r, "recover"), e);
         return r;
     }
 
@@ -532,13 +532,23 @@ public final class Lwt<T> {
                 + " (return Lwt.resolved(null) for 'nothing')");
     }
 
-    private static final class Bind<T, U> extends Callback {
-        private final Function<? super T, ? extends Lwt<U>> f;
-        private final Lwt<U> r;
+    /**
+     * {@code bind} and {@code recover}, one callback mirrored: when the source ends in state
+     * {@code on}, the result follows the promise {@code f} makes of the source's value (bind) or
+     * exception (recover); when it ends the other way, the result takes that outcome as it is.
+     */
+    private static final class Follow extends Callback {
+        private final int on;
+        private final Function<Object, ? extends Lwt<?>> f;
+        private final Lwt<Object> r;
+        private final String what;
 
-        Bind(Function<? super T, ? extends Lwt<U>> f, Lwt<U> r) {
-            this.f = f;
-            this.r = r;
+        @SuppressWarnings("unchecked")
+        Follow(int on, Function<?, ? extends Lwt<?>> f, Lwt<?> r, String what) {
+            this.on = on;
+            this.f = (Function<Object, ? extends Lwt<?>>) f;
+            this.r = (Lwt<Object>) r;
+            this.what = what;
         }
 
         @Override
@@ -547,15 +557,15 @@ public final class Lwt<T> {
             if (r.state != PENDING) {
                 return;
             }
-            if (src.state == REJECTED) {
-                r.complete(e, REJECTED, src.result);
+            if (src.state != on) {
+                r.complete(e, src.state, src.result);
                 return;
             }
-            Lwt<U> q;
+            Lwt<Object> q;
             try {
-                q = f.apply((T) src.result);
+                q = (Lwt<Object>) f.apply(src.result);
                 if (q == null) {
-                    q = failed(nullPromise("bind"));
+                    q = failed(nullPromise(what));
                 }
             } catch (Throwable t) {
                 r.complete(e, REJECTED, t);
@@ -592,38 +602,6 @@ public final class Lwt<T> {
                 return;
             }
             r.complete(e, FULFILLED, v);
-        }
-    }
-
-    private static final class Recover<T> extends Callback {
-        private final Function<? super Throwable, ? extends Lwt<T>> h;
-        private final Lwt<T> r;
-
-        Recover(Function<? super Throwable, ? extends Lwt<T>> h, Lwt<T> r) {
-            this.h = h;
-            this.r = r;
-        }
-
-        @Override
-        void run(Lwt<?> src, Engine e) {
-            if (r.state != PENDING) {
-                return;
-            }
-            if (src.state == FULFILLED) {
-                r.complete(e, FULFILLED, src.result);
-                return;
-            }
-            Lwt<T> q;
-            try {
-                q = h.apply((Throwable) src.result);
-                if (q == null) {
-                    q = failed(nullPromise("recover"));
-                }
-            } catch (Throwable t) {
-                r.complete(e, REJECTED, t);
-                return;
-            }
-            r.follow(q, e);
         }
     }
 

@@ -239,10 +239,20 @@ public final class EventLoop implements FiberHome {
         inbox.drain(this::runTask, INBOX_BATCH);
     }
 
-    private void runTask(Runnable task) {
+    /**
+     * Runs one unit of loop work as a callback frame: within the nesting bound, and what it throws
+     * goes to the async-exception handler. A task is a posted {@link Runnable} or a paused
+     * fiber's wake-up (a {@link BiConsumer} called with no value and no error).
+     */
+    @SuppressWarnings("unchecked")
+    private void runTask(Object task) {
         engine.depth++;
         try {
-            task.run();
+            if (task instanceof Runnable r) {
+                r.run();
+            } else {
+                ((BiConsumer<Object, Throwable>) task).accept(null, null);
+            }
         } catch (Throwable t) {
             engine.reportAsync(t);
         } finally {
@@ -250,7 +260,7 @@ public final class EventLoop implements FiberHome {
         }
     }
 
-    @SuppressWarnings("unchecked") // the list holds Resolver<Void> and BiConsumer<Void, Throwable>
+    /** The list holds paused promises' resolvers and paused fibers' wake-ups, in pause order. */
     private void wakePaused() {
         if (paused.isEmpty()) {
             return;
@@ -263,20 +273,10 @@ public final class EventLoop implements FiberHome {
             if (o instanceof Resolver<?> r) {
                 r.tryResolve(null);                       // a cancelled pause is simply skipped
             } else {
-                wake((BiConsumer<?, ? super Throwable>) o);
+                runTask(o);
             }
         }
         now.clear();
-    }
-
-    @SuppressWarnings("unchecked")
-    private void wake(BiConsumer<?, ? super Throwable> fiber) {
-        engine.depth++;                                   // a callback like any other: bounded nesting
-        try {
-            ((BiConsumer<Object, Throwable>) fiber).accept(null, null);
-        } finally {
-            engine.leave();
-        }
     }
 
     private void fireTimers() {

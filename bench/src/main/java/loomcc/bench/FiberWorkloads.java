@@ -4,7 +4,6 @@ import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.LwtFiber;
-import loomcc.lwt.LwtMain;
 import loomcc.lwt.LwtUnix;
 
 /**
@@ -33,15 +32,7 @@ public class FiberWorkloads extends DirectStyle {
     /** Runs {@code ops} ops in sequence on one loop; returns the sum of their values. */
     public long runBatch(Experiment experiment, Blocker blocker, int n, int ops) {
         this.blocker = blocker;
-        return LwtMain.run(() -> next(experiment, n, ops, 0L));
-    }
-
-    private Lwt<Long> next(Experiment experiment, int n, int left, long acc) {
-        if (left == 0) {
-            return Lwt.resolved(acc);
-        }
-        return LwtFiber.start(() -> compute(experiment, n))
-                .bind(v -> next(experiment, n, left - 1, acc + v));
+        return LwtWorkloads.inSequenceOnOneLoop(ops, () -> LwtFiber.start(() -> compute(experiment, n)));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package loomcc.bench;
 
+import java.util.function.Supplier;
+
 import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
 import loomcc.lwt.Lwt;
@@ -23,19 +25,26 @@ public class LwtWorkloads extends Workloads {
     /** Runs {@code ops} ops in sequence on one loop; returns the sum of their values. */
     public long runBatch(Experiment experiment, Blocker blocker, int n, int ops) {
         this.blocker = blocker;
-        return LwtMain.run(() -> next(experiment, n, ops, 0L));
-    }
-
-    private Lwt<Long> next(Experiment experiment, int n, int left, long acc) {
-        if (left == 0) {
-            return Lwt.resolved(acc);
-        }
-        Lwt<Long> op = switch (experiment) {
+        return inSequenceOnOneLoop(ops, () -> switch (experiment) {
             case BASIC -> basic(0, n, 0L);
             case RECURSE -> recurse(n);
             case RECURSE2 -> recurse2(n);
-        };
-        return op.bind(v -> next(experiment, n, left - 1, acc + v));
+        });
+    }
+
+    /**
+     * Runs {@code ops} ops, each the promise {@code op} makes, one after the other in one
+     * {@code LwtMain.run}; returns the sum of their values. Shared with {@link FiberWorkloads}.
+     */
+    static long inSequenceOnOneLoop(int ops, Supplier<Lwt<Long>> op) {
+        return LwtMain.run(() -> next(op, ops, 0L));
+    }
+
+    private static Lwt<Long> next(Supplier<Lwt<Long>> op, int left, long acc) {
+        if (left == 0) {
+            return Lwt.resolved(acc);
+        }
+        return op.get().bind(v -> next(op, left - 1, acc + v));
     }
 
     private Lwt<Void> block() {

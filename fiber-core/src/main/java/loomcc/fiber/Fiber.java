@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -88,9 +87,6 @@ public final class Fiber<T> {
 
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
-    private static final AtomicLong IDS = new AtomicLong();
-
-    private final long id = IDS.incrementAndGet();
     private final FiberHome home;
     private Supplier<? extends T> body;
     private final BiConsumer<? super T, ? super Throwable> onDone;
@@ -282,7 +278,8 @@ public final class Fiber<T> {
 
     @Override
     public String toString() {
-        return "Fiber#" + id + "[" + state + "]";
+        // identity, not a counter: a shared counter would cost every start a contended atomic
+        return "Fiber@" + Integer.toHexString(System.identityHashCode(this)) + "[" + state + "]";
     }
 
     // ------------------------------------------------------------------------------ internals

@@ -15,6 +15,11 @@ import java.util.concurrent.locks.LockSupport;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import loomcc.bench.Grid.SystemId;
+import loomcc.lwt.Lwt;
+import loomcc.lwt.LwtFiber;
+import loomcc.lwt.LwtMain;
+import loomcc.lwt.LwtPreemptive;
+import loomcc.lwt.Resolver;
 
 /**
  * Heap per suspended fiber (issue 5, target: at most 1 KiB for a shallow fiber): suspend
@@ -94,17 +99,17 @@ public final class HeapPerFiber {
      */
     static final class FiberSubject implements Subject {
         private Thread loopThread;
-        private loomcc.lwt.Resolver<Void> gate;
-        private loomcc.lwt.Resolver<Void> done;
+        private Resolver<Void> gate;
+        private Resolver<Void> done;
 
         @Override
         public void suspend(Object[] holder) throws InterruptedException {
             CountDownLatch suspended = new CountDownLatch(1);
-            loopThread = new Thread(() -> loomcc.lwt.LwtMain.run(() -> {
-                gate = loomcc.lwt.Lwt.pending();
-                done = loomcc.lwt.Lwt.pending();
+            loopThread = new Thread(() -> LwtMain.run(() -> {
+                gate = Lwt.pending();
+                done = Lwt.pending();
                 for (int i = 0; i < holder.length; i++) {
-                    holder[i] = loomcc.lwt.LwtFiber.start(() -> loomcc.lwt.LwtFiber.await(gate.promise()));
+                    holder[i] = LwtFiber.start(() -> LwtFiber.await(gate.promise()));
                 }
                 suspended.countDown();
                 return done.promise();
@@ -115,10 +120,10 @@ public final class HeapPerFiber {
 
         @Override
         public void release(Object[] holder) throws InterruptedException {
-            loomcc.lwt.LwtPreemptive.runInMain(() -> {
+            LwtPreemptive.runInMain(() -> {
                 gate.resolve(null);
                 for (Object o : holder) {
-                    if (!((loomcc.lwt.Lwt<?>) o).isFulfilled()) {
+                    if (!((Lwt<?>) o).isFulfilled()) {
                         throw new IllegalStateException("a fiber did not finish after the gate opened: " + o);
                     }
                 }

@@ -8,6 +8,7 @@ import loomcc.internal.Throwing;
 import loomcc.internal.cont.Backend;
 import loomcc.internal.cont.Backends;
 import loomcc.internal.cont.Runner;
+import loomcc.internal.cont.Suspend;
 
 /**
  * A delimiter for one-shot delimited continuations: {@link #reset} runs a body delimited by this
@@ -126,11 +127,8 @@ public final class Prompt<R> {
             pinned = backend.suspend(runner);
         } catch (StackOverflowError e) {
             frame.forgetCapture();
-            if (e.getMessage() != null && e.getMessage().contains("Humongous")) {
-                throw new StackTooDeepException("shift on " + this + " cannot suspend: the stack"
-                        + " between the shift and its reset is too large for the JVM to capture (G1"
-                        + " refused a humongous stack chunk). Nothing was suspended. Recurse less"
-                        + " deeply above the shift, or raise -XX:G1HeapRegionSize (e.g. 32m).", e);
+            if (Suspend.isTooDeep(e)) {
+                throw Suspend.tooDeep(e, "shift", "shift on " + this, "the shift and its reset");
             }
             throw e;
         }
@@ -140,9 +138,7 @@ public final class Prompt<R> {
         // Not suspended: pinned here, or (Loom backend) an outer level of a nested capture was
         // pinned and the JDK re-entered us at once. Either way no resume happened.
         frame.forgetCapture();
-        throw new PinnedException("shift on " + this + " cannot suspend: "
-                + (pinned != null ? pinned : backend.pinReason())
-                + ". Nothing was suspended and the body goes on; shift outside that frame.");
+        throw Suspend.pinned(backend, "shift", "shift on " + this, pinned);
     }
 
     /** Runs the frame's body until it ends or suspends to this prompt; then calls the shift's function. */

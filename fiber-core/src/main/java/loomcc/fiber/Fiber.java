@@ -11,9 +11,11 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import loomcc.cont.Continuation;
-import loomcc.cont.Prompt;
 import loomcc.internal.Throwing;
+import loomcc.internal.cont.Backend;
+import loomcc.internal.cont.Backends;
+import loomcc.internal.cont.Runner;
+import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
 
 /**
@@ -22,11 +24,14 @@ import loomcc.internal.fiber.AwaitedHere;
  *
  * <h2>Reading guide</h2>
  * <ol>
- *   <li><b>Start.</b> {@link #start} runs the body at once, on the home's thread, inside a
- *       {@code reset} of one process-wide prompt, until it ends or first suspends.
+ *   <li><b>Start.</b> {@link #start} runs the body at once, on the home's thread, as a runner of
+ *       the continuation backend (the JDK's {@code jdk.internal.vm.Continuation} by default)
+ *       of its own, until it ends or first suspends. Fibers use the backend directly, not
+ *       through {@link loomcc.cont.Prompt}: an await then costs one small object (its
+ *       {@link Wait}), one CAS and the JDK's freeze and thaw, and no thread-local.
  *   <li><b>Await.</b> {@link #await(Object, Awaiter)}: a completed promise answers at once (no
- *       capture, no allocation). A pending one: {@code shift} captures the fiber; the shift's
- *       function, which runs after the capture and outside the fiber (Eio's Suspend), arms a
+ *       capture, no allocation). A pending one: the fiber yields; then {@link #drive}, which
+ *       runs after the capture and outside the fiber (Eio's Suspend), arms the await's
  *       {@link Wait} and registers it as the promise's callback. So a callback can never find a
  *       fiber half-suspended: there is no resume-before-suspend window to lose.
  *   <li><b>Wake.</b> The first of "the promise completed" and "the fiber was cancelled" wins the
@@ -38,6 +43,11 @@ import loomcc.internal.fiber.AwaitedHere;
  *   <li><b>Detached.</b> {@link #detached} moves the fiber's own continuation to a pool thread and
  *       back, as CPC's {@code cpc_detached} does.
  * </ol>
+ *
+ * <h2>Which fiber is running</h2>
+ * The current fiber is the innermost runner of the fibers' scope on this thread's stack of
+ * mounted continuations, the JDK's own bookkeeping, read in a few field loads: no thread-local
+ * to keep in step, and nothing that can go stale when a fiber moves between threads.
  *
  * <h2>States</h2>
  * A fiber's state changes only on its home thread (or, while DETACHED, on the pool thread that
@@ -70,36 +80,41 @@ import loomcc.internal.fiber.AwaitedHere;
  */
 public final class Fiber<T> {
 
-    /** One prompt for all fibers: a fiber's await captures up to the innermost fiber's reset. */
-    private static final Prompt<Object> PROMPT = new Prompt<>("fiber");
-    /** What a fiber's reset or resume returns when the fiber suspended rather than ended. */
-    private static final Object SUSPENDED = new Object() {
-        @Override
-        public String toString() {
-            return "SUSPENDED";
-        }
-    };
-    /**
-     * The fiber whose body is running on this thread. Set by the body itself (at its start and
-     * after each suspension returns), restored by {@link #drive} when control leaves the body.
-     */
-    private static final ThreadLocal<Fiber<?>> CURRENT = new ThreadLocal<>();
+    /** The continuation engine all fibers run on, and the one scope they suspend to. */
+    private static final Backend BACKEND = Backends.defaultBackend();
+    /** One scope for all fibers: an await suspends the innermost fiber running on this thread. */
+    private static final Object SCOPE = BACKEND.newScope("fiber");
 
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
     private final FiberHome home;
-    private Supplier<? extends T> body;
     private final BiConsumer<? super T, ? super Throwable> onDone;
+    private final Runner runner;
+    private Supplier<? extends T> body;
     private State state = State.RUNNING;
     /** The armed wait while WAITING, else null. */
     private Wait<?, ?> wait;
     private IdentityHashMap<FiberLocal<?>, Object> locals;
+
+    // The hand-offs between the body (inside the runner) and drive (outside it):
+    /** Set by the body before it yields: what drive does once the capture is done (a Wait or a Runnable). */
+    private Object afterYield;
+    /** Counts drive's runs of the runner, so a suspension tells a real resume from a refused yield. */
+    private int resumes;
+    /** What the suspended call returns or throws; set by drive before it resumes the runner. */
+    private Object resumeValue;
+    private Throwable resumeError;
+    /** The body's outcome, set inside the runner when the body ends. */
+    private T result;
+    private Throwable failure;
 
     private Fiber(FiberHome home, Supplier<? extends T> body, BiConsumer<? super T, ? super Throwable> onDone,
             Fiber<?> starter) {
         this.home = home;
         this.body = body;
         this.onDone = onDone;
+        this.runner = BACKEND.newRunner(SCOPE, this::runBody);
+        runner.attach(this);
         if (starter != null && starter.locals != null) {
             this.locals = new IdentityHashMap<>(starter.locals);
         }
@@ -124,14 +139,15 @@ public final class Fiber<T> {
                     + ", which is not the home's thread: start fibers from the home's thread (post the"
                     + " start with home.execute(...) from other threads)");
         }
-        Fiber<T> f = new Fiber<>(home, body, onDone, CURRENT.get());
-        f.drive(null, null, null);
+        Fiber<T> f = new Fiber<>(home, body, onDone, current());
+        f.drive(null, null);
         return f;
     }
 
     /** The fiber running on this thread, or null outside any fiber. */
     public static Fiber<?> current() {
-        return CURRENT.get();
+        Runner r = BACKEND.current(SCOPE);
+        return r == null ? null : (Fiber<?>) r.attachment();
     }
 
     /**
@@ -144,7 +160,7 @@ public final class Fiber<T> {
         if (home.inHome()) {
             return true;
         }
-        Fiber<?> f = CURRENT.get();
+        Fiber<?> f = current();
         return f != null && f.home == home && f.state == State.RUNNING;
     }
 
@@ -164,16 +180,13 @@ public final class Fiber<T> {
      * allocation; a pending one suspends only this fiber and its home goes on.
      *
      * @throws IllegalStateException outside a fiber (even on a completed promise, so the mistake
-     *         shows at once)
+     *         shows at once), and in a {@link #detached} block, which is not on the home
      * @throws loomcc.cont.PinnedException when the fiber's stack cannot be captured; the fiber
      *         goes on from the await
      * @throws loomcc.cont.StackTooDeepException when the stack is too large to capture
      */
     public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
-        Fiber<?> f = CURRENT.get();
-        if (f == null) {
-            throw notInFiber("await");
-        }
+        Fiber<?> f = requireSuspendable("await");
         if (awaiter.isDone(promise)) {
             try {
                 return awaiter.getNow(promise);
@@ -206,7 +219,7 @@ public final class Fiber<T> {
      */
     public static <V> V awaitCallback(Consumer<? super Callback<V>> register) {
         Objects.requireNonNull(register, "register");
-        requireCurrent("awaitCallback");
+        requireSuspendable("awaitCallback");
         OneShotCallback<V> cb = new OneShotCallback<>();
         register.accept(cb);
         return await(cb, OneShotCallback.awaiter());
@@ -223,21 +236,16 @@ public final class Fiber<T> {
     public static <V> V detached(Executor pool, Supplier<? extends V> block) {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(block, "block");
-        Fiber<?> f = requireCurrent("detached");
-        try {
-            PROMPT.<Object>shift(k -> {
-                f.state = State.DETACHED;
-                try {
-                    pool.execute(() -> f.drive(k, null, null));
-                } catch (RejectedExecutionException e) {
-                    f.state = State.RUNNING;
-                    return k.resumeWithException(e);
-                }
-                return SUSPENDED;
-            });
-        } finally {
-            CURRENT.set(f);
-        }
+        Fiber<?> f = requireSuspendable("detached");
+        f.suspend((Runnable) () -> {                        // after the capture, on the home
+            f.state = State.DETACHED;
+            try {
+                pool.execute(() -> f.drive(null, null));
+            } catch (RejectedExecutionException e) {
+                f.state = State.RUNNING;
+                f.drive(null, e);
+            }
+        }, "detached");
         V value = null;
         Throwable error = null;
         try {
@@ -245,14 +253,10 @@ public final class Fiber<T> {
         } catch (Throwable t) {
             error = t;
         }
-        PROMPT.<Object>shift(k -> {
-            f.home.execute(() -> {
-                f.state = State.RUNNING;
-                f.drive(k, null, null);
-            });
-            return SUSPENDED;
-        });
-        CURRENT.set(f);
+        f.suspend((Runnable) () -> f.home.execute(() -> {  // after the capture, on the pool thread
+            f.state = State.RUNNING;
+            f.drive(null, null);
+        }), "detached");
         if (error != null) {
             throw Throwing.sneaky(error);
         }
@@ -285,47 +289,53 @@ public final class Fiber<T> {
     // ------------------------------------------------------------------------------ internals
 
     static Fiber<?> requireCurrent(String what) {
-        Fiber<?> f = CURRENT.get();
+        Fiber<?> f = current();
         if (f == null) {
-            throw notInFiber(what);
+            throw new IllegalStateException(what + " called outside a fiber: run this code inside one,"
+                    + " e.g. LwtFiber.start(() -> ...) on an Lwt loop, or Fiber.start(home, ...)");
         }
         return f;
     }
 
-    private static IllegalStateException notInFiber(String what) {
-        return new IllegalStateException(what + " called outside a fiber: run this code inside one,"
-                + " e.g. LwtFiber.start(() -> ...) on an Lwt loop, or Fiber.start(home, ...)");
+    /** The current fiber, which must be on its home: it is about to suspend. */
+    private static Fiber<?> requireSuspendable(String what) {
+        Fiber<?> f = requireCurrent(what);
+        if (f.state == State.DETACHED) {
+            throw new IllegalStateException(what + " called in a detached block, which runs on a pool"
+                    + " thread, not on the fiber's home: return from the block first, then " + what);
+        }
+        return f;
     }
 
     /**
-     * Runs the fiber on the calling thread: its body from the start (k == null) or its
-     * continuation, until it suspends or ends. Restores the caller's current fiber afterwards.
+     * Runs the fiber on the calling thread: its body from the start, or from the suspension it is
+     * in (which then returns {@code value} or throws {@code error}), until it suspends or ends.
      */
-    @SuppressWarnings("unchecked")
-    private void drive(Continuation<Object, Object> k, Object value, Throwable error) {
-        Fiber<?> outer = CURRENT.get();
-        Object r = null;
-        Throwable failure = null;
-        try {
-            r = k == null ? PROMPT.reset(this::runBody)
-                    : error != null ? k.resumeWithException(error) : k.resume(value);
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            CURRENT.set(outer);
+    private void drive(Object value, Throwable error) {
+        resumeValue = value;
+        resumeError = error;
+        resumes++;
+        if (runner.runUntilYield()) {
+            complete(result, failure);
+            return;
         }
-        if (failure != null) {
-            complete(null, failure);
-        } else if (r != SUSPENDED) {
-            complete((T) r, null);
+        Object action = afterYield;                // the body yielded: finish its suspension here
+        afterYield = null;
+        if (action instanceof Wait<?, ?> w) {
+            w.arm();
+        } else {
+            ((Runnable) action).run();
         }
     }
 
-    private Object runBody() {
-        CURRENT.set(this);
+    private void runBody() {
         Supplier<? extends T> b = body;
         body = null;
-        return b.get();
+        try {
+            result = b.get();
+        } catch (Throwable t) {
+            failure = t;
+        }
     }
 
     private void complete(T value, Throwable error) {
@@ -336,24 +346,56 @@ public final class Fiber<T> {
         state = State.DONE;
         wait = null;
         locals = null;
+        result = null;
+        failure = null;
         onDone.accept(value, error);
     }
 
     private <P, V> V suspendOn(P promise, Awaiter<P, V> awaiter) {
         Wait<P, V> w = new Wait<>(this, promise, awaiter);
         try {
-            return PROMPT.shift(k -> {
-                w.arm(k);
-                return SUSPENDED;
-            });
+            @SuppressWarnings("unchecked")
+            V v = (V) suspend(w, "await");
+            return v;
         } catch (Throwable t) {
             if (t == w.error) { // the promise's error or the cancel reason, not a pin
                 AwaitedHere.annotate(t, toString());
             }
             throw t;
-        } finally {
-            CURRENT.set(this); // back in the body, on whatever thread resumed it: value or exception
         }
+    }
+
+    /**
+     * In the body: yields this fiber's runner, leaving {@code action} for {@link #drive} to run
+     * after the capture; returns what the resume brings, or throws it.
+     */
+    private Object suspend(Object action, String verb) {
+        afterYield = action;
+        int seen = resumes;
+        String pinned;
+        try {
+            pinned = BACKEND.suspend(runner);
+        } catch (StackOverflowError e) {
+            afterYield = null;
+            if (Suspend.isTooDeep(e)) {
+                throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
+            }
+            throw e;
+        }
+        if (pinned == null && resumes != seen) {
+            Throwable e = resumeError;
+            Object v = resumeValue;
+            resumeError = null;
+            resumeValue = null;
+            if (e != null) {
+                throw Throwing.sneaky(e);
+            }
+            return v;
+        }
+        // Not suspended: pinned here, or (Loom backend) an outer level of a nested capture was
+        // pinned and the JDK re-entered us at once. Either way no resume happened.
+        afterYield = null;
+        throw Suspend.pinned(BACKEND, verb, verb + " in " + this, pinned);
     }
 
     boolean hasLocal(FiberLocal<?> key) {
@@ -400,7 +442,6 @@ public final class Fiber<T> {
         private final Awaiter<P, V> awaiter;
         @SuppressWarnings("unused") // through STATE
         private volatile int state;
-        private Continuation<Object, Object> k;
         private Object registration;
         /** True while onComplete runs on the home thread: a callback then must not resume inline. */
         private boolean registering;
@@ -413,17 +454,30 @@ public final class Fiber<T> {
             this.awaiter = awaiter;
         }
 
-        /** In the shift's function, on the thread that was running the fiber, after the capture. */
-        @SuppressWarnings("unchecked")
-        void arm(Continuation<V, Object> captured) {
-            k = (Continuation<Object, Object>) (Continuation<?, Object>) captured;
+        /**
+         * In {@link Fiber#drive}, on the thread that was running the fiber, after the capture. If
+         * the registration itself fails, the await throws that failure.
+         */
+        void arm() {
             fiber.state = State.WAITING;
             fiber.wait = this;
             registering = true;
+            Throwable refused = null;
             try {
                 registration = awaiter.onComplete(promise, this);
+            } catch (Throwable t) {
+                refused = t;
             } finally {
                 registering = false;
+            }
+            if (refused != null) {
+                if (!STATE.compareAndSet(this, ARMED, FIRED)) {
+                    // The outcome arrived before the registration failed, and its resume is on
+                    // its way: the fiber goes on with it, and the failure goes to our caller.
+                    throw Throwing.sneaky(refused);
+                }
+                error = refused;
+                resumeNow();
             }
         }
 
@@ -461,11 +515,9 @@ public final class Fiber<T> {
         }
 
         private void resumeNow() {
-            Continuation<Object, Object> c = k;
-            k = null;
             fiber.wait = null;
             fiber.state = State.RUNNING;
-            fiber.drive(c, value, error);
+            fiber.drive(value, error);
         }
     }
 }

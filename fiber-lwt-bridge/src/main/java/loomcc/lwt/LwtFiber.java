@@ -110,7 +110,9 @@ public final class LwtFiber {
      * in order with paused promises, but without making a promise: the fiber itself is queued.
      */
     public static void pause() {
-        Fiber.await(EventLoop.require("LwtFiber.pause"), PAUSE);
+        Fiber<?> f = Fiber.current(); // the fiber's home is its loop: no thread-local lookup
+        EventLoop loop = f != null && f.home() instanceof EventLoop l ? l : EventLoop.require("LwtFiber.pause");
+        Fiber.await(loop, PAUSE);
     }
 
     /** The "promise" a paused fiber waits on is the loop's next turn. */

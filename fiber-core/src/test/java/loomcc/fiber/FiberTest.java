@@ -356,6 +356,51 @@ class FiberTest {
         assertTrue(t instanceof RejectedExecutionException, String.valueOf(t));
     }
 
+    @Test
+    void awaitInADetachedBlockIsRefusedAndSaysWhy() {
+        Throwable t = home.run(() -> Fiber.detached(other,
+                () -> catching(() -> Fiber.await(new CompletableFuture<String>()))));
+        assertTrue(t instanceof IllegalStateException, String.valueOf(t));
+        assertTrue(t.getMessage().contains("detached block") && t.getMessage().contains("return from the block first"),
+                t.getMessage());
+    }
+
+    @Test
+    void aRegistrationThatThrowsMakesTheAwaitThrowItAndTheFiberGoesOn() {
+        IllegalStateException full = new IllegalStateException("registry full");
+        Awaiter<Object, String> refusing = new Awaiter<>() {
+            @Override
+            public boolean isDone(Object promise) {
+                return false;
+            }
+
+            @Override
+            public String getNow(Object promise) {
+                throw new AssertionError("never done");
+            }
+
+            @Override
+            public Object onComplete(Object promise, java.util.function.BiConsumer<? super String, ? super Throwable> cb) {
+                throw full;
+            }
+        };
+        List<String> order = new ArrayList<>();
+        String r = home.run(() -> {
+            try {
+                Fiber.await(new Object(), refusing);
+                order.add("returned");
+            } catch (IllegalStateException e) {
+                assertSame(full, e);
+                order.add("threw");
+            } finally {
+                order.add("finally");
+            }
+            return Fiber.await(CompletableFuture.supplyAsync(() -> "later", other));
+        });
+        assertEquals("later", r);
+        assertEquals(List.of("threw", "finally"), order);
+    }
+
     // ---------------------------------------------------------------- fiber-locals
 
     @Test

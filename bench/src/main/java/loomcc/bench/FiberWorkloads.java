@@ -4,7 +4,6 @@ import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.LwtFiber;
-import loomcc.lwt.LwtUnix;
 
 /**
  * The workload as loomcc fibers on the Lwt loop: each op is a new fiber ({@code LwtFiber.start})
@@ -13,7 +12,9 @@ import loomcc.lwt.LwtUnix;
  * <p>Blockers: quick = the same shared, already fulfilled promise {@link LwtWorkloads} binds on
  * (so bytes per await measure the await, not the making of a promise); medium =
  * {@code LwtFiber.pause()}, which queues the fiber itself for the loop's next turn where Lwt code
- * needs a promise from {@code Lwt.pause()} to bind on; slow = {@code LwtUnix.sleep(0)}.
+ * needs a promise from {@code Lwt.pause()} to bind on; slow = {@code LwtFiber.sleep(0)}, whose
+ * timer wakes the fiber itself where Lwt code binds on {@code LwtUnix.sleep(0)}'s promise. Both
+ * are what a user of each style writes.
  *
  * <p>The loop is the scheduler, so it persists across ops as {@link BenchLoop} does for
  * completable and the raw driver's queue does for raw: {@link #runBatch} runs several ops, one
@@ -45,11 +46,8 @@ public class FiberWorkloads extends DirectStyle {
                 LwtFiber.pause(); // a fiber pauses itself: no promise needed
             }
             case SLOW -> {
-                Lwt<Void> p = LwtUnix.sleep(0);
-                if (p.isPending()) {
-                    suspensions++;
-                }
-                LwtFiber.await(p);
+                suspensions++;
+                LwtFiber.sleep(0); // the fiber's own timer: no promise needed (a zero sleep always suspends)
             }
         }
         return v;

@@ -110,9 +110,13 @@ public final class LwtFiber {
      * in order with paused promises, but without making a promise: the fiber itself is queued.
      */
     public static void pause() {
-        Fiber<?> f = Fiber.current(); // the fiber's home is its loop: no thread-local lookup
-        EventLoop loop = f != null && f.home() instanceof EventLoop l ? l : EventLoop.require("LwtFiber.pause");
-        Fiber.await(loop, PAUSE);
+        Fiber.await(loop("LwtFiber.pause"), PAUSE);
+    }
+
+    /** The current fiber's loop (its home: no thread-local lookup), else this thread's loop. */
+    private static EventLoop loop(String what) {
+        Fiber<?> f = Fiber.current();
+        return f != null && f.home() instanceof EventLoop l ? l : EventLoop.require(what);
     }
 
     /** The "promise" a paused fiber waits on is the loop's next turn. */
@@ -134,9 +138,19 @@ public final class LwtFiber {
         }
     };
 
-    /** {@code await(LwtUnix.sleep(seconds))}. */
+    /**
+     * {@code await(LwtUnix.sleep(seconds))}, without the promise: the fiber's own timer wakes it,
+     * in deadline order with the loop's other timers (ties in creation order). {@code sleep(0)}
+     * resumes on a later turn; {@code POSITIVE_INFINITY} never resumes (cancel the fiber instead).
+     * Cancelling the fiber removes its timer.
+     *
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     */
     public static void sleep(double seconds) {
-        await(LwtUnix.sleep(seconds));
+        if (!(seconds >= 0)) {
+            throw new IllegalArgumentException("LwtFiber.sleep: seconds must be >= 0, got " + seconds);
+        }
+        loop("LwtFiber.sleep").sleepFiber(seconds);
     }
 
     /**

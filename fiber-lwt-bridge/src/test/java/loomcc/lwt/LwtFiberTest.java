@@ -271,6 +271,45 @@ class LwtFiberTest {
     // ---------------------------------------------------------------- pause, sleep, detach, detached
 
     @Test
+    void fiberSleepsFireInDeadlineOrderWithSleepPromisesAndACancelRemovesTheTimer() {
+        List<String> order = new ArrayList<>();
+        int[] timers = new int[2];
+        LwtMain.run(() -> {
+            LwtFiber.start(() -> {
+                LwtFiber.sleep(0.02);
+                return order.add("fiber 20ms");
+            });
+            LwtUnix.sleep(0.01).map(x -> order.add("promise 10ms"));
+            LwtFiber.start(() -> {
+                LwtFiber.sleep(0);
+                return order.add("fiber 0 a");
+            });
+            LwtUnix.sleep(0).map(x -> order.add("promise 0"));
+            LwtFiber.start(() -> {
+                LwtFiber.sleep(0);
+                return order.add("fiber 0 b");
+            });
+            Lwt<Boolean> doomed = LwtFiber.start(() -> {
+                LwtFiber.sleep(3600);
+                return order.add("never");
+            });
+            timers[0] = loomcc.internal.lwt.EventLoop.current().timerCount();
+            doomed.cancel();
+            timers[1] = loomcc.internal.lwt.EventLoop.current().timerCount();
+            return LwtUnix.sleep(0.05);
+        });
+        assertEquals(List.of("fiber 0 a", "promise 0", "fiber 0 b", "promise 10ms", "fiber 20ms"), order);
+        assertEquals(6, timers[0], "each sleep, fiber or promise, is one timer");
+        assertEquals(5, timers[1], "the cancelled fiber's timer left the heap");
+    }
+
+    @Test
+    void aNegativeOrNaNSleepIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> LwtFiber.sleep(-1));
+        assertThrows(IllegalArgumentException.class, () -> LwtFiber.sleep(Double.NaN));
+    }
+
+    @Test
     void pauseAndSleepLetOtherFibersRun() {
         Order o = new Order();
         LwtMain.run(() -> {

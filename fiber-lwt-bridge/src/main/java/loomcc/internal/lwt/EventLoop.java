@@ -22,6 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import loomcc.fiber.Awaiter;
+import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
@@ -288,7 +290,11 @@ public final class EventLoop implements FiberHome {
         long seqLimit = timerSeq;                         // timers made while firing wait a turn
         while ((t = timers.peek()) != null && t.deadline - now <= 0 && t.seq < seqLimit) {
             timers.poll();
-            t.fire.run();
+            if (t.fire instanceof Runnable r) {
+                r.run();
+            } else {
+                runTask(t.fire);                          // a sleeping fiber's wake-up
+            }
         }
     }
 
@@ -528,13 +534,54 @@ public final class EventLoop implements FiberHome {
         if (seconds == Double.POSITIVE_INFINITY) {
             return r.promise();                          // never fires; cancel still works
         }
-        // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
-        long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
-        TimerHeap.Timer t = new TimerHeap.Timer(System.nanoTime() + nanos, timerSeq++,
-                () -> r.tryResolve(null));
+        TimerHeap.Timer t = timer(seconds, (Runnable) () -> r.tryResolve(null));
         timers.add(t);
         r.promise().onCancel(() -> timers.remove(t));
         return r.promise();
+    }
+
+    /**
+     * {@code LwtFiber.sleep}, in a fiber on this loop: the timer wakes the fiber itself, with no
+     * promise, in deadline order with the sleep promises; cancelling the fiber removes the timer.
+     */
+    public void sleepFiber(double seconds) {
+        Fiber.await(seconds == Double.POSITIVE_INFINITY ? FOREVER : timer(seconds, null), fiberTimer);
+    }
+
+    /** The timer of a fiber that sleeps forever: never in the heap, so it never fires. */
+    private static final TimerHeap.Timer FOREVER = new TimerHeap.Timer(0, -1, null);
+
+    /** How a fiber waits on its timer: it enters the heap once the fiber is captured. */
+    private final Awaiter<TimerHeap.Timer, Void> fiberTimer = new Awaiter<>() {
+        @Override
+        public boolean isDone(TimerHeap.Timer t) {
+            return false; // even a zero sleep fires on a later turn, as Lwt_unix.sleep 0. does
+        }
+
+        @Override
+        public Void getNow(TimerHeap.Timer t) {
+            throw new AssertionError("a fiber's timer is never already done");
+        }
+
+        @Override
+        public Object onComplete(TimerHeap.Timer t, BiConsumer<? super Void, ? super Throwable> wakeUp) {
+            if (t != FOREVER) {
+                t.fire = wakeUp;
+                timers.add(t);
+            }
+            return null;
+        }
+
+        @Override
+        public void abandon(TimerHeap.Timer t, Object registration) {
+            timers.remove(t);
+        }
+    };
+
+    private TimerHeap.Timer timer(double seconds, Object fire) {
+        // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
+        long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
+        return new TimerHeap.Timer(System.nanoTime() + nanos, timerSeq++, fire);
     }
 
     /** Timers waiting in the heap; for tests. */

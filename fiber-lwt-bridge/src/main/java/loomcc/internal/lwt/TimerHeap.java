@@ -10,14 +10,19 @@ import java.util.Arrays;
  */
 final class TimerHeap {
 
-    /** One pending sleep. {@code index} is its slot in the heap, or -1 once it left the heap. */
+    /**
+     * One pending sleep. {@code index} is its slot in the heap, or -1 once it left the heap.
+     * {@code fire} is a {@link Runnable} (a sleep promise's resolution) or a paused fiber's
+     * wake-up, a {@code BiConsumer} the loop calls with no value and no error; a fiber's sleep
+     * sets it after the fiber is captured, before the timer enters the heap.
+     */
     static final class Timer {
         final long deadline;   // System.nanoTime() scale; compared by subtraction (overflow-safe)
         final long seq;        // creation order, for ties
-        final Runnable fire;
+        Object fire;
         int index = -1;
 
-        Timer(long deadline, long seq, Runnable fire) {
+        Timer(long deadline, long seq, Object fire) {
             this.deadline = deadline;
             this.seq = seq;
             this.fire = fire;

@@ -22,7 +22,7 @@ class TimerHeapTest {
         }
         java.util.Collections.shuffle(seqs, new Random(7));  // the heap must not rely on insertion order
         for (int seq : seqs) {
-            h.add(new TimerHeap.Timer(5, seq, () -> {}));
+            h.add(new TimerHeap.Timer(5, seq, null));
         }
         long last = -1;
         TimerHeap.Timer t;
@@ -38,7 +38,7 @@ class TimerHeapTest {
         TimerHeap h = new TimerHeap();
         List<TimerHeap.Timer> all = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
-            TimerHeap.Timer t = new TimerHeap.Timer(rnd.nextInt(500), i, () -> {});
+            TimerHeap.Timer t = new TimerHeap.Timer(rnd.nextInt(500), i, null);
             all.add(t);
             h.add(t);
         }
@@ -63,8 +63,8 @@ class TimerHeapTest {
     @Test
     void deadlinesCompareAcrossTheNanoTimeWrap() {
         TimerHeap h = new TimerHeap();
-        TimerHeap.Timer late = new TimerHeap.Timer(Long.MIN_VALUE + 5, 0, () -> {});   // just after the wrap
-        TimerHeap.Timer early = new TimerHeap.Timer(Long.MAX_VALUE - 5, 1, () -> {});
+        TimerHeap.Timer late = new TimerHeap.Timer(Long.MIN_VALUE + 5, 0, null);   // just after the wrap
+        TimerHeap.Timer early = new TimerHeap.Timer(Long.MAX_VALUE - 5, 1, null);
         h.add(late);
         h.add(early);
         assertEquals(early, h.poll());

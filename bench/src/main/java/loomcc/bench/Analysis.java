@@ -39,7 +39,19 @@ public final class Analysis {
 
     public enum Status { MET, MISSED, NOT_RUN }
 
-    public record Verdict(String experiment, String target, Status status, String figure) {
+    /**
+     * One target's verdict. {@code floor}: for a target that compares fiber with another system,
+     * the same figure with raw (a bare JDK continuation, no library) in fiber's place, so a reader
+     * sees whether the engine itself could meet it; empty where it does not apply or did not run.
+     */
+    public record Verdict(String experiment, String target, Status status, String figure, String floor) {
+        Verdict(String experiment, String target, Status status, String figure) {
+            this(experiment, target, status, figure, "");
+        }
+
+        Verdict withFloor(String f) {
+            return new Verdict(experiment, target, status, figure, f);
+        }
     }
 
     /** A ratio and the N where it was taken (the worst N over a series). */
@@ -135,17 +147,23 @@ public final class Analysis {
                 : new Verdict("basic-quick", "0 bytes allocated per fiber await",
                         Math.abs(bpa.getAsDouble()) < 0.5 ? Status.MET : Status.MISSED,
                         fmt(bpa.getAsDouble()) + " B/await (slope of gc.alloc.rate.norm over N)"));
-        out.add(atMost("basic-medium", "fiber/lwt <= 1.9", worstRatio(SystemId.FIBER, SystemId.LWT, bm), 1.9, "fiber, lwt"));
+        out.add(atMost("basic-medium", "fiber/lwt <= 1.9", worstRatio(SystemId.FIBER, SystemId.LWT, bm), 1.9, "fiber, lwt")
+                .withFloor(floor(SystemId.LWT, bm)));
         out.add(atMost("basic-medium", "fiber <= 1.15 x raw", worstRatio(SystemId.FIBER, SystemId.RAW, bm), 1.15, "fiber, raw"));
-        out.add(below("basic-medium", "fiber < vthread", worstRatio(SystemId.FIBER, SystemId.VTHREAD, bm), "fiber, vthread"));
-        out.add(atMost("basic-slow", "fiber/lwt <= 1.5", worstRatio(SystemId.FIBER, SystemId.LWT, bs), 1.5, "fiber, lwt"));
-        out.add(below("basic-slow", "fiber < completable", worstRatio(SystemId.FIBER, SystemId.COMPLETABLE, bs), "fiber, completable"));
+        out.add(below("basic-medium", "fiber < vthread", worstRatio(SystemId.FIBER, SystemId.VTHREAD, bm), "fiber, vthread")
+                .withFloor(floor(SystemId.VTHREAD, bm)));
+        out.add(atMost("basic-slow", "fiber/lwt <= 1.5", worstRatio(SystemId.FIBER, SystemId.LWT, bs), 1.5, "fiber, lwt")
+                .withFloor(floor(SystemId.LWT, bs)));
+        out.add(below("basic-slow", "fiber < completable", worstRatio(SystemId.FIBER, SystemId.COMPLETABLE, bs), "fiber, completable")
+                .withFloor(floor(SystemId.COMPLETABLE, bs)));
         for (Blocker b : Experiment.RECURSE.blockers()) {
             Series s = new Series(Experiment.RECURSE, b);
             OptionalDouble r = ratio(SystemId.LWT, SystemId.FIBER, s, 1000);
+            OptionalDouble rawR = ratio(SystemId.LWT, SystemId.RAW, s, 1000);
             out.add(r.isEmpty() ? notRun(s.id(), "fiber >= 3x faster than lwt at N=1000", "fiber, lwt at N=1000")
                     : new Verdict(s.id(), "fiber >= 3x faster than lwt at N=1000",
-                            r.getAsDouble() >= 3 ? Status.MET : Status.MISSED, "lwt/fiber = " + fmt(r.getAsDouble())));
+                            r.getAsDouble() >= 3 ? Status.MET : Status.MISSED, "lwt/fiber = " + fmt(r.getAsDouble()),
+                            rawR.isEmpty() ? "" : "lwt/raw = " + fmt(rawR.getAsDouble())));
         }
         for (Blocker b : Experiment.RECURSE2.blockers()) {
             Series s = new Series(Experiment.RECURSE2, b);
@@ -153,7 +171,8 @@ public final class Analysis {
             out.add(lin.isEmpty() ? notRun(s.id(), "per-await time N=1000 <= 1.5 x N=50", "fiber at N=50 and 1000")
                     : new Verdict(s.id(), "per-await time N=1000 <= 1.5 x N=50",
                             lin.getAsDouble() <= 1.5 ? Status.MET : Status.MISSED, "fiber: " + fmt(lin.getAsDouble())));
-            out.add(atMost(s.id(), "fiber/lwt <= 1.5 at every N", worstRatio(SystemId.FIBER, SystemId.LWT, s), 1.5, "fiber, lwt"));
+            out.add(atMost(s.id(), "fiber/lwt <= 1.5 at every N", worstRatio(SystemId.FIBER, SystemId.LWT, s), 1.5, "fiber, lwt")
+                    .withFloor(floor(SystemId.LWT, s)));
         }
         Heap fh = heap.stream().filter(h -> h.system() == SystemId.FIBER).findFirst().orElse(null);
         out.add(fh == null ? notRun("memory", "<= 1 KiB heap per suspended shallow fiber", "HeapPerFiber for fiber")
@@ -180,6 +199,12 @@ public final class Analysis {
                 "ratio worst " + fmt(worst.value()) + " at N=" + worst.n());
     }
 
+    /** raw/{@code b} at its worst N: what the bare engine scores on a fiber-vs-b target. */
+    private String floor(SystemId b, Series s) {
+        AtN w = worstRatio(SystemId.RAW, b, s);
+        return w == null ? "" : "raw/" + b.id() + " worst " + fmt(w.value()) + " at N=" + w.n();
+    }
+
     private static Verdict notRun(String exp, String target, String needs) {
         return new Verdict(exp, target, Status.NOT_RUN, "needs " + needs);
     }
@@ -195,18 +220,21 @@ public final class Analysis {
         StringBuilder md = new StringBuilder();
         md.append("# loomcc benchmarks: the 2011 experiments on the JVM\n\n");
         md.append("Reproduces ").append(POST).append(" with JMH: time per op (one op = one whole workload"
-                + " instance), average, µs; ± is JMH's 99.9% confidence half-width. Every figure below is a"
+                + " instance), µs, the median of the cell's measurement iterations; ± is JMH's 99.9% confidence"
+                + " half-width of their mean. Every figure below is a"
                 + " ratio within this one run. \"not run\" marks a system or cell this run did not measure.\n\n");
         md.append(header).append("\n\n");
 
-        md.append("## Verdicts (the targets of issue 5)\n\n| experiment | target | figure | verdict |\n|---|---|---|---|\n");
+        md.append("## Verdicts (the targets of issue 5)\n\nThe last column puts raw, a bare JDK continuation with"
+                + " no library around it, in fiber's place: where raw misses a target too, the engine alone"
+                + " cannot meet it.\n\n| experiment | target | figure | verdict | raw in fiber's place |\n|---|---|---|---|---|\n");
         for (Verdict v : verdicts()) {
             md.append("| ").append(v.experiment()).append(" | ").append(v.target()).append(" | ").append(v.figure())
                     .append(" | ").append(switch (v.status()) {
                         case MET -> "met";
                         case MISSED -> "**missed**";
                         case NOT_RUN -> "not run";
-                    }).append(" |\n");
+                    }).append(" | ").append(v.floor().isEmpty() ? "–" : v.floor()).append(" |\n");
         }
         md.append("\nSystems: ");
         List<String> sys = new ArrayList<>();

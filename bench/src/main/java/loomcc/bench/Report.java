@@ -25,6 +25,7 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.Statistics;
 
 import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
@@ -58,20 +59,21 @@ public final class Report {
      *
      * <p>quick must run the whole grid with all five systems and the baseline in under 10
      * minutes on 2 cores. Cells: 7 series x 5 systems + 3 baseline = 38 per N. A cell costs a
-     * fork (JVM start, JMH setup, the gc profiler: about 1 s here) plus warmup and measurement.
-     * With 4 N that is 152 cells; at 3 x 0.3 s warmup + 4 x 0.3 s measurement (about 3.1 s a cell
-     * with the fork) the run takes about 8 minutes. The N are 50 and 1000 (the linearity figure
-     * and the 2011 end points), 200 and 600 (the curve's shape; enough to see quadratic growth).
-     * Warmup: these ops are small (µs to ms) and the hot loop is tiny, so C2 has compiled it
-     * well within 0.9 s (thousands of ops); 4 measurement iterations give JMH's 99.9% interval.
-     * One fork per cell: run-to-run variance between forks is the figure most at risk; the full
-     * profile has 2.
+     * fork (JVM start, JMH setup, the gc profiler: about 0.6 s here) plus warmup and measurement.
+     * With 4 N that is 152 cells; at 4 x 0.25 s warmup + 8 x 0.15 s measurement (about 2.8 s a
+     * cell with the fork) the run takes about 7 minutes. The N are 50 and 1000 (the linearity
+     * figure and the 2011 end points), 200 and 600 (the curve's shape; enough to see quadratic
+     * growth). Warmup: C2 has compiled the hot paths within the first 0.6 s (PrintCompilation).
+     * Measurement: this machine is shared, and a neighbour's burst can double a cell's time for
+     * a second or so; many short iterations and a median score (see {@link #toRow}) keep one
+     * burst from deciding a ratio, where a mean over 4 long ones could not. One fork per cell;
+     * the full profile has 2.
      *
-     * <p>full: every N, 2 forks, 5 x 1 s warmup, 5 x 1 s measurement: 304 cells, about 2 hours.
+     * <p>full: every N, 2 forks, 5 x 1 s warmup, 10 x 0.5 s measurement: 304 cells, about 2 hours.
      */
     enum Profile {
-        QUICK(1, 3, 300, 4, 300, List.of(50, 200, 600, 1000)),
-        FULL(2, 5, 1000, 5, 1000, Grid.SIZES);
+        QUICK(1, 4, 250, 8, 150, List.of(50, 200, 600, 1000)),
+        FULL(2, 5, 1000, 10, 500, Grid.SIZES);
 
         final int forks;
         final int warmup;
@@ -207,7 +209,8 @@ public final class Report {
                     .map(r -> cellId(r.experiment(), r.system(), r.blocker(), r.n())).collect(Collectors.toSet());
             missing = args.expectedCells(present).stream().filter(c -> !got.contains(c)).toList();
             header = String.format(Locale.ROOT, "Run: profile `%s`, %d fork(s), %d x %d ms warmup, %d x %d ms"
-                    + " measurement, N = %s; systems %s; %d cells in %s. JVM: %s %s (%s); %d CPUs; %s %s. %s.",
+                    + " measurement, N = %s; systems %s; %d cells in %s. JVM: %s %s (%s); %d CPUs; %s %s. %s."
+                    + " A score is the median of a cell's measurement iterations; ± is JMH's 99.9%% interval of the mean.",
                     args.profile().name().toLowerCase(Locale.ROOT), args.forks(), args.warmup(), args.warmupMs(),
                     args.iterations(), args.iterationMs(), args.sizes(),
                     present.stream().map(SystemId::id).collect(Collectors.joining(", ")), results.rows().size(),
@@ -297,6 +300,12 @@ public final class Report {
         return rows;
     }
 
+    /**
+     * One cell from JMH's result. The score is the median of the measurement iterations (all
+     * forks), not JMH's mean: on a shared machine a neighbour's burst slows a few iterations by
+     * up to 2x, and the median ignores them while the mean does not. The error is JMH's 99.9%
+     * half-interval of the mean, which shows how noisy the cell was.
+     */
     static Row toRow(RunResult rr) {
         String bench = rr.getParams().getBenchmark();
         int dot = bench.lastIndexOf('.');
@@ -314,6 +323,12 @@ public final class Report {
                 bytes = rr.getSecondaryResults().get(key).getScore();
             }
         }
-        return new Row(e, system, b, n, primary.getScore(), primary.getScoreError(), primary.getScoreUnit(), bytes);
+        return new Row(e, system, b, n, score(primary.getStatistics(), primary.getScore()), primary.getScoreError(),
+                primary.getScoreUnit(), bytes);
+    }
+
+    /** The median of the iterations, or {@code mean} when JMH kept none. */
+    static double score(Statistics iterations, double mean) {
+        return iterations.getN() > 0 ? iterations.getPercentile(50) : mean;
     }
 }

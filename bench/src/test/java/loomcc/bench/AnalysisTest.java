@@ -124,6 +124,10 @@ class AnalysisTest {
         assertEquals(Status.MISSED, r2lwt.status());
         assertEquals("worst 1.60 at N=1000", r2lwt.figure());
         assertEquals(Status.MISSED, verdict(vs, "memory", "").status());
+        assertEquals("raw/vthread worst 0.750 at N=50", verdict(vs, "basic-medium", "fiber < vthread").floor(),
+                "raw in fiber's place: the engine alone would meet this one");
+        assertEquals("", verdict(vs, "basic-slow", "fiber < completable").floor(), "no raw cell: no floor");
+        assertEquals("", verdict(vs, "memory", "").floor());
     }
 
     /** fiber and lwt missing (until the bridge lands): their verdicts and cells are "not run", nothing crashes. */

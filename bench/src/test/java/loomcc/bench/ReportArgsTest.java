@@ -56,4 +56,15 @@ class ReportArgsTest {
         assertTrue(e.getMessage().contains("fiber,lwt,vthread,completable,raw,baseline"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Report.Args.parse("--bogus"));
     }
+
+    @Test
+    void aCellsScoreIsTheMedianOfItsIterationsSoABurstDoesNotDecideIt() {
+        org.openjdk.jmh.util.ListStatistics it = new org.openjdk.jmh.util.ListStatistics();
+        for (double v : new double[] {100, 99, 250, 101, 102, 260, 98}) { // two iterations hit by a burst
+            it.addValue(v);
+        }
+        assertEquals(101, Report.score(it, it.getMean()), 1e-9);
+        assertTrue(it.getMean() > 140, "the mean is what the burst would have moved");
+        assertEquals(7.5, Report.score(new org.openjdk.jmh.util.ListStatistics(), 7.5), 0, "no iterations: the mean");
+    }
 }

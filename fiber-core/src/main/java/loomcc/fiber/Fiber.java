@@ -93,7 +93,9 @@ public final class Fiber<T> {
     private Supplier<? extends T> body;
     private State state = State.RUNNING;
     /** The armed wait while WAITING, else null. */
-    private Wait<?, ?> wait;
+    private Wait wait;
+    /** A wait that fired and that nothing refers to any more, for the next await. */
+    private Wait spareWait;
     private IdentityHashMap<FiberLocal<?>, Object> locals;
 
     // The hand-offs between the body (inside the runner) and drive (outside it):
@@ -276,7 +278,7 @@ public final class Fiber<T> {
         if (!onHome(home)) {
             throw new IllegalStateException("Fiber.cancel must be called on the fiber's home thread");
         }
-        Wait<?, ?> w = wait;
+        Wait w = wait;
         return state == State.WAITING && w != null && w.cancel(reason);
     }
 
@@ -321,7 +323,7 @@ public final class Fiber<T> {
         }
         Object action = afterYield;                // the body yielded: finish its suspension here
         afterYield = null;
-        if (action instanceof Wait<?, ?> w) {
+        if (action instanceof Wait w) {
             w.arm();
         } else {
             ((Runnable) action).run();
@@ -352,15 +354,23 @@ public final class Fiber<T> {
     }
 
     private <P, V> V suspendOn(P promise, Awaiter<P, V> awaiter) {
-        Wait<P, V> w = new Wait<>(this, promise, awaiter);
+        Wait w = spareWait;
+        if (w == null) {
+            w = new Wait(this);
+        } else {
+            spareWait = null;
+        }
+        w.ready(promise, awaiter);
         try {
             @SuppressWarnings("unchecked")
             V v = (V) suspend(w, "await");
+            w.recycle();
             return v;
         } catch (Throwable t) {
             if (t == w.error) { // the promise's error or the cancel reason, not a pin
                 AwaitedHere.annotate(t, toString());
             }
+            w.recycle();
             throw t;
         }
     }
@@ -422,8 +432,14 @@ public final class Fiber<T> {
     /**
      * One suspending await: the callback registered on the promise, and the race between that
      * callback (any thread) and a cancel (home thread), decided by a CAS on {@code state}.
+     *
+     * <p>Reuse: a wait that FIRED is kept as the fiber's spare and armed again by its next
+     * await, so a fiber that awaits in a loop allocates nothing per await. That is safe because
+     * an {@link Awaiter} calls its callback once: after the call that fired it, nothing calls it
+     * again. A CANCELLED wait is never reused: the promise it was registered on may still call it
+     * (an awaiter need not be able to deregister), and that late call must find the CAS lost.
      */
-    private static final class Wait<P, V> implements BiConsumer<V, Throwable> {
+    private static final class Wait implements BiConsumer<Object, Throwable> {
         private static final int ARMED = 0;
         private static final int FIRED = 1;
         private static final int CANCELLED = 2;
@@ -438,8 +454,8 @@ public final class Fiber<T> {
         }
 
         private final Fiber<?> fiber;
-        private final P promise;
-        private final Awaiter<P, V> awaiter;
+        private Object promise;
+        private Awaiter<Object, Object> awaiter;
         @SuppressWarnings("unused") // through STATE
         private volatile int state;
         private Object registration;
@@ -448,10 +464,28 @@ public final class Fiber<T> {
         private Object value;
         private Throwable error;
 
-        Wait(Fiber<?> fiber, P promise, Awaiter<P, V> awaiter) {
+        Wait(Fiber<?> fiber) {
             this.fiber = fiber;
+        }
+
+        /** Before the capture, in the body: this wait is for {@code promise}. */
+        @SuppressWarnings("unchecked")
+        void ready(Object promise, Awaiter<?, ?> awaiter) {
             this.promise = promise;
-            this.awaiter = awaiter;
+            this.awaiter = (Awaiter<Object, Object>) awaiter;
+            STATE.set(this, ARMED); // plain: the registration publishes this wait to other threads
+        }
+
+        /** Back in the body after the resume: keep this wait for the next await if it fired. */
+        void recycle() {
+            promise = null;
+            awaiter = null;
+            registration = null;
+            value = null;
+            error = null;
+            if ((int) STATE.get(this) == FIRED) {
+                fiber.spareWait = this;
+            }
         }
 
         /**
@@ -483,7 +517,7 @@ public final class Fiber<T> {
 
         /** The promise's callback: any thread, once (a second call finds the CAS lost). */
         @Override
-        public void accept(V v, Throwable e) {
+        public void accept(Object v, Throwable e) {
             if (!STATE.compareAndSet(this, ARMED, FIRED)) {
                 return; // NOTE: benign: cancel won; the promise keeps its outcome, nothing is lost
             }

@@ -357,6 +357,50 @@ class FiberTest {
     }
 
     @Test
+    void aFiredWaitIsReusedButACancelledOneIsNotSoALateCallbackCannotResumeALaterAwait() {
+        List<java.util.function.BiConsumer<? super String, ? super Throwable>> callbacks = new ArrayList<>();
+        Awaiter<String, String> manual = new Awaiter<>() {
+            @Override
+            public boolean isDone(String promise) {
+                return false;
+            }
+
+            @Override
+            public String getNow(String promise) {
+                throw new AssertionError("never done");
+            }
+
+            @Override
+            public Object onComplete(String promise, java.util.function.BiConsumer<? super String, ? super Throwable> cb) {
+                callbacks.add(cb);
+                return null;
+            }
+        };
+        List<String> got = new ArrayList<>();
+        home.run(() -> {
+            Fiber<?> f = Fiber.start(home, () -> {
+                got.add(Fiber.await("a", manual));
+                try {
+                    Fiber.await("b", manual);
+                } catch (CancellationException c) {
+                    got.add("b cancelled");
+                }
+                got.add(Fiber.await("c", manual));
+                return null;
+            }, (v, e) -> { });
+            callbacks.get(0).accept("A", null);
+            assertTrue(f.cancel(new CancellationException()));
+            callbacks.get(1).accept("late B", null); // b's promise completes after all: ignored
+            assertEquals(List.of("A", "b cancelled"), got);
+            callbacks.get(2).accept("C", null);
+            return null;
+        });
+        assertEquals(List.of("A", "b cancelled", "C"), got);
+        assertSame(callbacks.get(0), callbacks.get(1), "the wait that fired served the next await: no allocation");
+        assertNotSame(callbacks.get(1), callbacks.get(2), "a cancelled wait is never reused");
+    }
+
+    @Test
     void awaitInADetachedBlockIsRefusedAndSaysWhy() {
         Throwable t = home.run(() -> Fiber.detached(other,
                 () -> catching(() -> Fiber.await(new CompletableFuture<String>()))));

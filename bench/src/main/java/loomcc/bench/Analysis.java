@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 import loomcc.bench.Grid.Blocker;
@@ -60,10 +61,17 @@ public final class Analysis {
 
     private final Results results;
     private final List<Heap> heap;
+    private final List<Paired.Ratio> paired;
 
     public Analysis(Results results, List<Heap> heap) {
+        this(results, heap, List.of());
+    }
+
+    /** {@code paired}: the side-by-side ratios ({@link PairedBench}); they decide the verdicts they cover. */
+    public Analysis(Results results, List<Heap> heap, List<Paired.Ratio> paired) {
         this.results = results;
         this.heap = List.copyOf(heap);
+        this.paired = List.copyOf(paired);
     }
 
     // ------------------------------------------------------------------------------ figures
@@ -86,6 +94,33 @@ public final class Analysis {
             }
         }
         return worst;
+    }
+
+    /** The side-by-side ratio a/b at n, when the run measured it. */
+    public Optional<Paired.Ratio> paired(SystemId a, SystemId b, Series s, int n) {
+        return paired.stream().filter(r -> r.a() == a && r.b() == b && r.series().equals(s) && r.n() == n).findFirst();
+    }
+
+    /** The largest side-by-side ratio a/b over N, or null when the run has none. */
+    public AtN worstPaired(SystemId a, SystemId b, Series s) {
+        AtN worst = null;
+        for (Paired.Ratio r : paired) {
+            if (r.a() == a && r.b() == b && r.series().equals(s) && (worst == null || r.ratio() > worst.value())) {
+                worst = new AtN(r.ratio(), r.n());
+            }
+        }
+        return worst;
+    }
+
+    /** The worst a/b for a target: side by side when the run has it, else from the grid. */
+    private AtN worstFor(SystemId a, SystemId b, Series s) {
+        AtN p = worstPaired(a, b, s);
+        return p != null ? p : worstRatio(a, b, s);
+    }
+
+    /** How {@link #worstFor} measured a/b, for a verdict's figure. */
+    private String how(SystemId a, SystemId b, Series s) {
+        return worstPaired(a, b, s) != null ? ", side by side" : "";
     }
 
     /** The smallest score(a)/score(b) over the N where both ran, or null. */
@@ -141,28 +176,31 @@ public final class Analysis {
         Series bq = new Series(Experiment.BASIC, Blocker.QUICK);
         Series bm = new Series(Experiment.BASIC, Blocker.MEDIUM);
         Series bs = new Series(Experiment.BASIC, Blocker.SLOW);
-        out.add(atMost("basic-quick", "fiber/lwt <= 1.1", worstRatio(SystemId.FIBER, SystemId.LWT, bq), 1.1, "fiber, lwt"));
+        out.add(atMost("basic-quick", "fiber/lwt <= 1.1", SystemId.FIBER, SystemId.LWT, bq, 1.1));
         OptionalDouble bpa = bytesPerAwait(SystemId.FIBER, bq);
         out.add(bpa.isEmpty() ? notRun("basic-quick", "0 bytes allocated per fiber await", "fiber (with -prof gc, two N)")
                 : new Verdict("basic-quick", "0 bytes allocated per fiber await",
                         Math.abs(bpa.getAsDouble()) < 0.5 ? Status.MET : Status.MISSED,
                         fmt(bpa.getAsDouble()) + " B/await (slope of gc.alloc.rate.norm over N)"));
-        out.add(atMost("basic-medium", "fiber/lwt <= 1.9", worstRatio(SystemId.FIBER, SystemId.LWT, bm), 1.9, "fiber, lwt")
+        out.add(atMost("basic-medium", "fiber/lwt <= 1.9", SystemId.FIBER, SystemId.LWT, bm, 1.9)
                 .withFloor(floor(SystemId.LWT, bm)));
-        out.add(atMost("basic-medium", "fiber <= 1.15 x raw", worstRatio(SystemId.FIBER, SystemId.RAW, bm), 1.15, "fiber, raw"));
-        out.add(below("basic-medium", "fiber < vthread", worstRatio(SystemId.FIBER, SystemId.VTHREAD, bm), "fiber, vthread")
+        out.add(atMost("basic-medium", "fiber <= 1.15 x raw", SystemId.FIBER, SystemId.RAW, bm, 1.15));
+        out.add(below("basic-medium", "fiber < vthread", SystemId.FIBER, SystemId.VTHREAD, bm)
                 .withFloor(floor(SystemId.VTHREAD, bm)));
-        out.add(atMost("basic-slow", "fiber/lwt <= 1.5", worstRatio(SystemId.FIBER, SystemId.LWT, bs), 1.5, "fiber, lwt")
+        out.add(atMost("basic-slow", "fiber/lwt <= 1.5", SystemId.FIBER, SystemId.LWT, bs, 1.5)
                 .withFloor(floor(SystemId.LWT, bs)));
-        out.add(below("basic-slow", "fiber < completable", worstRatio(SystemId.FIBER, SystemId.COMPLETABLE, bs), "fiber, completable")
+        out.add(below("basic-slow", "fiber < completable", SystemId.FIBER, SystemId.COMPLETABLE, bs)
                 .withFloor(floor(SystemId.COMPLETABLE, bs)));
         for (Blocker b : Experiment.RECURSE.blockers()) {
             Series s = new Series(Experiment.RECURSE, b);
-            OptionalDouble r = ratio(SystemId.LWT, SystemId.FIBER, s, 1000);
-            OptionalDouble rawR = ratio(SystemId.LWT, SystemId.RAW, s, 1000);
+            Optional<Paired.Ratio> p = paired(SystemId.FIBER, SystemId.LWT, s, 1000);
+            OptionalDouble r = p.isPresent() ? OptionalDouble.of(1 / p.get().ratio()) : ratio(SystemId.LWT, SystemId.FIBER, s, 1000);
+            Optional<Paired.Ratio> pRaw = paired(SystemId.RAW, SystemId.LWT, s, 1000);
+            OptionalDouble rawR = pRaw.isPresent() ? OptionalDouble.of(1 / pRaw.get().ratio()) : ratio(SystemId.LWT, SystemId.RAW, s, 1000);
             out.add(r.isEmpty() ? notRun(s.id(), "fiber >= 3x faster than lwt at N=1000", "fiber, lwt at N=1000")
                     : new Verdict(s.id(), "fiber >= 3x faster than lwt at N=1000",
-                            r.getAsDouble() >= 3 ? Status.MET : Status.MISSED, "lwt/fiber = " + fmt(r.getAsDouble()),
+                            r.getAsDouble() >= 3 ? Status.MET : Status.MISSED, "lwt/fiber = " + fmt(r.getAsDouble())
+                                    + (p.isPresent() ? ", side by side" : ""),
                             rawR.isEmpty() ? "" : "lwt/raw = " + fmt(rawR.getAsDouble())));
         }
         for (Blocker b : Experiment.RECURSE2.blockers()) {
@@ -171,7 +209,7 @@ public final class Analysis {
             out.add(lin.isEmpty() ? notRun(s.id(), "per-await time N=1000 <= 1.5 x N=50", "fiber at N=50 and 1000")
                     : new Verdict(s.id(), "per-await time N=1000 <= 1.5 x N=50",
                             lin.getAsDouble() <= 1.5 ? Status.MET : Status.MISSED, "fiber: " + fmt(lin.getAsDouble())));
-            out.add(atMost(s.id(), "fiber/lwt <= 1.5 at every N", worstRatio(SystemId.FIBER, SystemId.LWT, s), 1.5, "fiber, lwt")
+            out.add(atMost(s.id(), "fiber/lwt <= 1.5 at every N", SystemId.FIBER, SystemId.LWT, s, 1.5)
                     .withFloor(floor(SystemId.LWT, s)));
         }
         Heap fh = heap.stream().filter(h -> h.system() == SystemId.FIBER).findFirst().orElse(null);
@@ -182,31 +220,68 @@ public final class Analysis {
         return out;
     }
 
-    private static Verdict atMost(String exp, String target, AtN worst, double limit, String needs) {
+    /** Met when a/b <= limit at every N (the worst N decides). */
+    private Verdict atMost(String exp, String target, SystemId a, SystemId b, Series s, double limit) {
+        AtN worst = worstFor(a, b, s);
         if (worst == null) {
-            return notRun(exp, target, needs);
+            return notRun(exp, target, a.id() + ", " + b.id());
         }
         return new Verdict(exp, target, worst.value() <= limit ? Status.MET : Status.MISSED,
-                "worst " + fmt(worst.value()) + " at N=" + worst.n());
+                "worst " + fmt(worst.value()) + " at N=" + worst.n() + how(a, b, s));
     }
 
     /** Met when a/b < 1 at every N (the worst N decides). */
-    private static Verdict below(String exp, String target, AtN worst, String needs) {
+    private Verdict below(String exp, String target, SystemId a, SystemId b, Series s) {
+        AtN worst = worstFor(a, b, s);
         if (worst == null) {
-            return notRun(exp, target, needs);
+            return notRun(exp, target, a.id() + ", " + b.id());
         }
         return new Verdict(exp, target, worst.value() < 1 ? Status.MET : Status.MISSED,
-                "ratio worst " + fmt(worst.value()) + " at N=" + worst.n());
+                "ratio worst " + fmt(worst.value()) + " at N=" + worst.n() + how(a, b, s));
     }
 
     /** raw/{@code b} at its worst N: what the bare engine scores on a fiber-vs-b target. */
     private String floor(SystemId b, Series s) {
-        AtN w = worstRatio(SystemId.RAW, b, s);
-        return w == null ? "" : "raw/" + b.id() + " worst " + fmt(w.value()) + " at N=" + w.n();
+        AtN w = worstFor(SystemId.RAW, b, s);
+        return w == null ? "" : "raw/" + b.id() + " worst " + fmt(w.value()) + " at N=" + w.n() + how(SystemId.RAW, b, s);
     }
 
     private static Verdict notRun(String exp, String target, String needs) {
         return new Verdict(exp, target, Status.NOT_RUN, "needs " + needs);
+    }
+
+    private static final List<SystemId[]> PAIR_COLUMNS = List.of(new SystemId[] {SystemId.FIBER, SystemId.LWT},
+            new SystemId[] {SystemId.FIBER, SystemId.RAW}, new SystemId[] {SystemId.FIBER, SystemId.COMPLETABLE},
+            new SystemId[] {SystemId.RAW, SystemId.LWT}, new SystemId[] {SystemId.RAW, SystemId.COMPLETABLE});
+
+    /** The side-by-side section of report.md: every paired ratio, with the range over iterations. */
+    private void sideBySide(StringBuilder md) {
+        if (paired.isEmpty()) {
+            return;
+        }
+        md.append("\n## Side by side\n\nThe verdicts' ratios, measured with the systems' ops interleaved in one fork"
+                + " (PairedBench: 16 ops of each system in turn, each side timed): a burst of load on this shared"
+                + " machine slows every side of a ratio alike, where the grid's cells run seconds apart. Each figure"
+                + " is a's total time over b's total time in the measurement iterations, and in brackets the range"
+                + " of the per-iteration ratios.\n\n"
+                + "| series | N |");
+        PAIR_COLUMNS.forEach(p -> md.append(' ').append(p[0].id()).append('/').append(p[1].id()).append(" |"));
+        md.append("\n|---|---|");
+        PAIR_COLUMNS.forEach(p -> md.append("---|"));
+        md.append('\n');
+        for (Series s : Grid.series()) {
+            java.util.TreeSet<Integer> ns = new java.util.TreeSet<>();
+            paired.stream().filter(r -> r.series().equals(s)).forEach(r -> ns.add(r.n()));
+            for (int n : ns) {
+                md.append("| ").append(s.id()).append(" | ").append(n).append(" |");
+                for (SystemId[] p : PAIR_COLUMNS) {
+                    md.append(' ').append(paired(p[0], p[1], s, n)
+                            .map(r -> fmt(r.ratio()) + " (" + fmt(r.min()) + "–" + fmt(r.max()) + ")").orElse("–"))
+                            .append(" |");
+                }
+                md.append('\n');
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------ report.md
@@ -242,6 +317,7 @@ public final class Analysis {
             sys.add("`" + s.id() + "` = " + s.label() + (results.ran(s) ? "" : " (not run)"));
         }
         md.append(String.join("; ", sys)).append(".\n");
+        sideBySide(md);
 
         for (Experiment e : Experiment.values()) {
             md.append("\n## ").append(e.id()).append("\n");

@@ -165,6 +165,17 @@ public final class Grid {
         public String id() {
             return experiment.id() + "-" + blocker.id();
         }
+
+        /** The series named {@code id}, e.g. {@code basic-medium}; one of {@link Grid#series()}. */
+        public static Series of(String id) {
+            for (Series s : series()) {
+                if (s.id().equals(id.trim())) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown series '" + id + "'; one of "
+                    + series().stream().map(Series::id).toList());
+        }
     }
 
     /** The seven 2011 series: basic-{quick,medium,slow}, recurse-{medium,slow}, recurse2-{medium,slow}. */

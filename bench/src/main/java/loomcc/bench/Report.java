@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -29,12 +30,14 @@ import org.openjdk.jmh.util.Statistics;
 
 import loomcc.bench.Grid.Blocker;
 import loomcc.bench.Grid.Experiment;
+import loomcc.bench.Grid.Series;
 import loomcc.bench.Grid.SystemId;
 import loomcc.bench.Results.Row;
 
 /**
  * Runs the grid through JMH's Java API (JMH's progress output stays on the console, with the gc
- * profiler on for bytes per op) and writes, into a folder: {@code results.csv},
+ * profiler on for bytes per op), then the side-by-side cells ({@link PairedBench}) whose ratios
+ * decide the verdicts, and writes, into a folder: {@code results.csv}, {@code paired.csv},
  * {@code report.md} and one PNG per 2011 chart. Systems whose benchmark class is not on the class
  * path are "not run".
  *
@@ -46,7 +49,7 @@ import loomcc.bench.Results.Row;
  *   --blockers a,b        quick,medium,slow (default: each experiment's own)
  *   --sizes 50,1000       N (default: the profile's)
  *   --forks F --warmup W --iterations I --time-ms T   override the profile
- *   --render-only         redraw report.md and charts from DIR/results.csv, run nothing
+ *   --render-only         redraw report.md and charts from DIR's csv files, run nothing
  * </pre>
  * After the grid, {@link HeapPerFiber} measures the heap per suspended fiber (100 000 of each of
  * fiber, raw, vthread among the systems run) into {@code heap.csv} in the same folder; the report
@@ -57,22 +60,23 @@ public final class Report {
     /**
      * The two profiles.
      *
-     * <p>quick must run the whole grid with all five systems and the baseline in under 10
-     * minutes on 2 cores. Cells: 7 series x 5 systems + 3 baseline = 38 per N. A cell costs a
-     * fork (JVM start, JMH setup, the gc profiler: about 0.6 s here) plus warmup and measurement.
-     * With 4 N that is 152 cells; at 4 x 0.25 s warmup + 8 x 0.15 s measurement (about 2.8 s a
-     * cell with the fork) the run takes about 7 minutes. The N are 50 and 1000 (the linearity
-     * figure and the 2011 end points), 200 and 600 (the curve's shape; enough to see quadratic
-     * growth). Warmup: C2 has compiled the hot paths within the first 0.6 s (PrintCompilation).
-     * Measurement: this machine is shared, and a neighbour's burst can double a cell's time for
-     * a second or so; many short iterations and a median score (see {@link #toRow}) keep one
-     * burst from deciding a ratio, where a mean over 4 long ones could not. One fork per cell;
-     * the full profile has 2.
+     * <p>quick must run the whole grid with all five systems and the baseline, and the
+     * side-by-side cells, in under 10 minutes on 2 cores. Grid cells: 7 series x 5 systems + 3
+     * baseline = 38 per N; side-by-side cells: 7 per N. A cell costs a fork (JVM start, JMH
+     * setup, the gc profiler: about 0.6 s here) plus warmup and measurement. With 4 N that is 152
+     * + 28 cells; at 3 x 0.25 s warmup + 6 x 0.15 s measurement (about 2.3 s a cell with the
+     * fork) the run takes about 7 minutes. The N are 50 and 1000 (the linearity figure and the
+     * 2011 end points), 200 and 600 (the curve's shape; enough to see quadratic growth). Warmup:
+     * C2 has compiled the hot paths within the first 0.6 s (PrintCompilation). Measurement: this
+     * machine is shared, and a neighbour's burst can double a cell's time for a second or so;
+     * short iterations and a median score (see {@link #toRow}) keep one burst from deciding a
+     * grid cell, and the verdicts' ratios come from the side-by-side cells ({@link PairedBench}),
+     * which a burst slows on both sides alike. One fork per cell; the full profile has 2.
      *
      * <p>full: every N, 2 forks, 5 x 1 s warmup, 10 x 0.5 s measurement: 304 cells, about 2 hours.
      */
     enum Profile {
-        QUICK(1, 4, 250, 8, 150, List.of(50, 200, 600, 1000)),
+        QUICK(1, 3, 250, 6, 150, List.of(50, 200, 600, 1000)),
         FULL(2, 5, 1000, 10, 500, Grid.SIZES);
 
         final int forks;
@@ -203,13 +207,16 @@ public final class Report {
             }
             Instant start = Instant.now();
             results = run(args, present);
-            Duration took = Duration.between(start, Instant.now()).truncatedTo(ChronoUnit.SECONDS);
             results.write(csv);
+            List<Paired.Ratio> paired = runPaired(args, present);
+            Paired.write(args.out().resolve("paired.csv"), paired);
+            Duration took = Duration.between(start, Instant.now()).truncatedTo(ChronoUnit.SECONDS);
             Set<String> got = results.rows().stream()
                     .map(r -> cellId(r.experiment(), r.system(), r.blocker(), r.n())).collect(Collectors.toSet());
             missing = args.expectedCells(present).stream().filter(c -> !got.contains(c)).toList();
             header = String.format(Locale.ROOT, "Run: profile `%s`, %d fork(s), %d x %d ms warmup, %d x %d ms"
-                    + " measurement, N = %s; systems %s; %d cells in %s. JVM: %s %s (%s); %d CPUs; %s %s. %s."
+                    + " measurement, N = %s; systems %s; %d cells and the side-by-side ones in %s. JVM: %s %s (%s);"
+                    + " %d CPUs; %s %s. %s."
                     + " A score is the median of a cell's measurement iterations; ± is JMH's 99.9%% interval of the mean.",
                     args.profile().name().toLowerCase(Locale.ROOT), args.forks(), args.warmup(), args.warmupMs(),
                     args.iterations(), args.iterationMs(), args.sizes(),
@@ -233,7 +240,7 @@ public final class Report {
         }
         List<Analysis.Heap> heap = HeapPerFiber.read(args.out().resolve("heap.csv"));
         Map<String, String> charts = Charts.draw(results, args.out());
-        String md = new Analysis(results, heap).markdown(header, charts);
+        String md = new Analysis(results, heap, Paired.read(args.out().resolve("paired.csv"))).markdown(header, charts);
         Files.writeString(args.out().resolve("report.md"), md, StandardCharsets.UTF_8);
         System.out.println("[report] wrote " + (args.renderOnly() ? "" : csv + ", ") + args.out().resolve("report.md")
                 + " and " + charts.size() + " charts into " + args.out());
@@ -270,6 +277,46 @@ public final class Report {
             rows.addAll(runOnce(args, EnumSet.of(SystemId.BASELINE), args.experiments(), EnumSet.of(Blocker.MEDIUM)));
         }
         return new Results(rows);
+    }
+
+    /**
+     * The side-by-side cells ({@link PairedBench}): one per series this run covers whose whole
+     * group ({@link Paired#group}) is present, at every N; the profile's iterations. Returns the
+     * ratios ({@link Paired#ratios}).
+     */
+    static List<Paired.Ratio> runPaired(Args args, Set<SystemId> present) throws RunnerException {
+        List<Series> series = Grid.series().stream()
+                .filter(x -> args.experiments().contains(x.experiment()) && args.blockers().contains(x.blocker()))
+                .filter(x -> present.containsAll(Paired.group(x))).toList();
+        if (series.isEmpty()) {
+            return List.of();
+        }
+        ChainedOptionsBuilder ob = new OptionsBuilder()
+                .include("^" + PairedBench.class.getName().replace(".", "\\.") + "\\.sideBySide$")
+                .forks(args.forks())
+                .warmupIterations(args.warmup()).warmupTime(TimeValue.milliseconds(args.warmupMs()))
+                .measurementIterations(args.iterations()).measurementTime(TimeValue.milliseconds(args.iterationMs()))
+                .param("series", series.stream().map(Series::id).toArray(String[]::new))
+                .param("n", args.sizes().stream().map(String::valueOf).toArray(String[]::new));
+        List<Paired.Ratio> out = new ArrayList<>();
+        for (RunResult rr : new Runner(ob.build()).run()) {
+            Series x = Series.of(rr.getParams().getParam("series"));
+            int n = Integer.parseInt(rr.getParams().getParam("n"));
+            List<IterationResult> its = rr.getBenchmarkResults().stream()
+                    .flatMap(br -> br.getIterationResults().stream()).toList();
+            for (SystemId[] p : Paired.pairs(x)) {
+                Paired.ratios(x, n, p[0], p[1], nanos(its, p[0]), nanos(its, p[1])).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** {@code system}'s nanoseconds in each iteration (PairedBench.Nanos); 0 where it has none. */
+    private static long[] nanos(List<IterationResult> its, SystemId system) {
+        return its.stream().mapToLong(it -> {
+            Result<?> r = it.getSecondaryResults().get(system.id());
+            return r == null ? 0 : Math.round(r.getScore());
+        }).toArray();
     }
 
     private static List<Row> runOnce(Args args, Set<SystemId> systems, Set<Experiment> experiments, Set<Blocker> blockers)

@@ -130,6 +130,32 @@ class AnalysisTest {
         assertEquals("", verdict(vs, "memory", "").floor());
     }
 
+    @Test
+    void sideBySideRatiosDecideTheVerdictsTheyCoverAndHaveTheirOwnSection() {
+        Series bm = Synthetic.series("basic-medium");
+        Series rs = Synthetic.series("recurse-slow");
+        Results grid = new Synthetic().add(SystemId.FIBER, bm, 50, 3.0, 0).add(SystemId.LWT, bm, 50, 1.0, 0)
+                .add(SystemId.FIBER, rs, 1000, 10, 0).add(SystemId.LWT, rs, 1000, 10, 0).build(); // grid: 3.0, 1x
+        List<Paired.Ratio> side = List.of(
+                new Paired.Ratio(bm, 50, SystemId.FIBER, SystemId.LWT, 1.8, 1.7, 1.9, 6),
+                new Paired.Ratio(bm, 1000, SystemId.FIBER, SystemId.LWT, 1.6, 1.5, 1.7, 6),
+                new Paired.Ratio(bm, 50, SystemId.RAW, SystemId.LWT, 1.5, 1.4, 1.6, 6),
+                new Paired.Ratio(rs, 1000, SystemId.FIBER, SystemId.LWT, 0.25, 0.2, 0.3, 6));
+        Analysis a = new Analysis(grid, List.of(), side);
+        List<Verdict> vs = a.verdicts();
+        Verdict v = verdict(vs, "basic-medium", "fiber/lwt");
+        assertEquals(Status.MET, v.status(), "side by side 1.8 decides, not the grid's 3.0");
+        assertEquals("worst 1.80 at N=50, side by side", v.figure());
+        assertEquals("raw/lwt worst 1.50 at N=50, side by side", v.floor());
+        Verdict r = verdict(vs, "recurse-slow", "fiber >= 3x");
+        assertEquals(Status.MET, r.status());
+        assertEquals("lwt/fiber = 4.00, side by side", r.figure());
+        String md = a.markdown("header", Map.of());
+        assertTrue(md.contains("## Side by side"), md);
+        assertTrue(md.contains("| basic-medium | 50 | 1.80 (1.70–1.90) | – | – | 1.50 (1.40–1.60) | – |"), md);
+        assertFalse(new Analysis(grid, List.of()).markdown("header", Map.of()).contains("## Side by side"));
+    }
+
     /** fiber and lwt missing (until the bridge lands): their verdicts and cells are "not run", nothing crashes. */
     @Test
     void missingSystemsShowAsNotRun() {

@@ -359,23 +359,10 @@ class FiberTest {
     @Test
     void aFiredWaitIsReusedButACancelledOneIsNotSoALateCallbackCannotResumeALaterAwait() {
         List<java.util.function.BiConsumer<? super String, ? super Throwable>> callbacks = new ArrayList<>();
-        Awaiter<String, String> manual = new Awaiter<>() {
-            @Override
-            public boolean isDone(String promise) {
-                return false;
-            }
-
-            @Override
-            public String getNow(String promise) {
-                throw new AssertionError("never done");
-            }
-
-            @Override
-            public Object onComplete(String promise, java.util.function.BiConsumer<? super String, ? super Throwable> cb) {
-                callbacks.add(cb);
-                return null;
-            }
-        };
+        Awaiter<String, String> manual = pendingAwaiter(cb -> {
+            callbacks.add(cb);
+            return null;
+        });
         List<String> got = new ArrayList<>();
         home.run(() -> {
             Fiber<?> f = Fiber.start(home, () -> {
@@ -412,22 +399,9 @@ class FiberTest {
     @Test
     void aRegistrationThatThrowsMakesTheAwaitThrowItAndTheFiberGoesOn() {
         IllegalStateException full = new IllegalStateException("registry full");
-        Awaiter<Object, String> refusing = new Awaiter<>() {
-            @Override
-            public boolean isDone(Object promise) {
-                return false;
-            }
-
-            @Override
-            public String getNow(Object promise) {
-                throw new AssertionError("never done");
-            }
-
-            @Override
-            public Object onComplete(Object promise, java.util.function.BiConsumer<? super String, ? super Throwable> cb) {
-                throw full;
-            }
-        };
+        Awaiter<Object, String> refusing = pendingAwaiter(cb -> {
+            throw full;
+        });
         List<String> order = new ArrayList<>();
         String r = home.run(() -> {
             try {
@@ -560,6 +534,27 @@ class FiberTest {
 
     interface ThrowingSupplier {
         Object get() throws Exception;
+    }
+
+    /** An awaiter whose promises are never done at once; {@code register} is its onComplete. */
+    static <P, V> Awaiter<P, V> pendingAwaiter(
+            java.util.function.Function<java.util.function.BiConsumer<? super V, ? super Throwable>, Object> register) {
+        return new Awaiter<>() {
+            @Override
+            public boolean isDone(P promise) {
+                return false;
+            }
+
+            @Override
+            public V getNow(P promise) {
+                throw new AssertionError("never done at once");
+            }
+
+            @Override
+            public Object onComplete(P promise, java.util.function.BiConsumer<? super V, ? super Throwable> callback) {
+                return register.apply(callback);
+            }
+        };
     }
 
     static Throwable catching(ThrowingSupplier s) {

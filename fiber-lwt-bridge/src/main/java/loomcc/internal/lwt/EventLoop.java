@@ -294,6 +294,7 @@ public final class EventLoop implements FiberHome {
                 r.run();
             } else {
                 runTask(t.fire);                          // a sleeping fiber's wake-up
+                releaseFiberTimer(t);
             }
         }
     }
@@ -545,7 +546,35 @@ public final class EventLoop implements FiberHome {
      * promise, in deadline order with the sleep promises; cancelling the fiber removes the timer.
      */
     public void sleepFiber(double seconds) {
-        Fiber.await(seconds == Double.POSITIVE_INFINITY ? FOREVER : timer(seconds, null), fiberTimer);
+        Fiber.await(seconds == Double.POSITIVE_INFINITY ? FOREVER : fiberTimer(seconds), fiberTimer);
+    }
+
+    /** Fiber timers that left the heap for good (fired, or removed by a cancel), for reuse. */
+    private final TimerHeap.Timer[] spareTimers = new TimerHeap.Timer[16];
+    private int spareTimerCount;
+
+    /** A timer for a fiber's sleep: a spare one when there is one, so a sleeping loop allocates nothing. */
+    private TimerHeap.Timer fiberTimer(double seconds) {
+        if (spareTimerCount == 0) {
+            return timer(seconds, null);
+        }
+        TimerHeap.Timer t = spareTimers[--spareTimerCount];
+        spareTimers[spareTimerCount] = null;
+        t.deadline = deadline(seconds);
+        t.seq = timerSeq++;
+        return t;
+    }
+
+    /**
+     * {@code t} left the heap and its fiber's wait is over (fired) or abandoned (cancelled):
+     * nothing refers to it any more but the wait's own promise field, which the fiber clears
+     * when it resumes and never reads again.
+     */
+    private void releaseFiberTimer(TimerHeap.Timer t) {
+        t.fire = null;
+        if (spareTimerCount < spareTimers.length) {
+            spareTimers[spareTimerCount++] = t;
+        }
     }
 
     /** The timer of a fiber that sleeps forever: never in the heap, so it never fires. */
@@ -574,14 +603,20 @@ public final class EventLoop implements FiberHome {
 
         @Override
         public void abandon(TimerHeap.Timer t, Object registration) {
-            timers.remove(t);
+            if (timers.remove(t)) {
+                releaseFiberTimer(t);
+            }
         }
     };
 
     private TimerHeap.Timer timer(double seconds, Object fire) {
+        return new TimerHeap.Timer(deadline(seconds), timerSeq++, fire);
+    }
+
+    private static long deadline(double seconds) {
         // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
         long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
-        return new TimerHeap.Timer(System.nanoTime() + nanos, timerSeq++, fire);
+        return System.nanoTime() + nanos;
     }
 
     /** Timers waiting in the heap; for tests. */

@@ -61,7 +61,8 @@ import loomcc.internal.fiber.AwaitedHere;
  * </pre>
  * A {@link Wait} (one per suspending await) is the part other threads touch:
  * <pre>
- *   ARMED -> FIRED       // the promise's callback: first CAS wins, resume is sent to the home
+ *   ARMED -> FIRED       // the promise's callback: first CAS wins (a plain check on the home,
+ *                        // where cancel also runs), resume is sent to the home
  *   ARMED -> CANCELLED   // cancel() on the home: first CAS wins, Awaiter.abandon, resume with the reason
  *   FIRED | CANCELLED    // a later callback or cancel finds the CAS lost and does nothing
  * </pre>
@@ -533,16 +534,24 @@ public final class Fiber<T> {
             }
         }
 
-        /** The promise's callback: any thread, once (a second call finds the CAS lost). */
+        /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */
         @Override
         public void accept(Object v, Throwable e) {
-            if (!STATE.compareAndSet(this, ARMED, FIRED)) {
+            FiberHome home = fiber.home;
+            boolean local = onHome(home);
+            if (local) {
+                // NOTE: no CAS on the home: the only other writer, cancel, runs on the home too,
+                // and an awaiter calls this once, so no other thread can be in here for this wait.
+                if ((int) STATE.get(this) != ARMED) {
+                    return; // cancel won: the promise keeps its outcome, nothing is lost
+                }
+                STATE.set(this, FIRED);
+            } else if (!STATE.compareAndSet(this, ARMED, FIRED)) {
                 return; // NOTE: benign: cancel won; the promise keeps its outcome, nothing is lost
             }
             value = v;
             error = e;
-            FiberHome home = fiber.home;
-            if (onHome(home) && !registering) {
+            if (local && !registering) {
                 resumeNow();
             } else {
                 // From another thread, or called back inside onComplete itself: resume on the

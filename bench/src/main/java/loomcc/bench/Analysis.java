@@ -251,8 +251,9 @@ public final class Analysis {
     }
 
     private static final List<SystemId[]> PAIR_COLUMNS = List.of(new SystemId[] {SystemId.FIBER, SystemId.LWT},
-            new SystemId[] {SystemId.FIBER, SystemId.RAW}, new SystemId[] {SystemId.FIBER, SystemId.COMPLETABLE},
-            new SystemId[] {SystemId.RAW, SystemId.LWT}, new SystemId[] {SystemId.RAW, SystemId.COMPLETABLE});
+            new SystemId[] {SystemId.FIBER, SystemId.RAW}, new SystemId[] {SystemId.FIBER, SystemId.VTHREAD},
+            new SystemId[] {SystemId.FIBER, SystemId.COMPLETABLE}, new SystemId[] {SystemId.RAW, SystemId.LWT},
+            new SystemId[] {SystemId.RAW, SystemId.VTHREAD}, new SystemId[] {SystemId.RAW, SystemId.COMPLETABLE});
 
     /** The side-by-side section of report.md: every paired ratio, with the range over iterations. */
     private void sideBySide(StringBuilder md) {

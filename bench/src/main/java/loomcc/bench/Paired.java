@@ -35,6 +35,7 @@ public final class Paired {
     public static List<SystemId> group(Series s) {
         return switch (s.id()) {
             case "basic-quick" -> List.of(SystemId.FIBER, SystemId.LWT);
+            case "basic-medium" -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.VTHREAD, SystemId.RAW);
             case "basic-slow" -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.COMPLETABLE, SystemId.RAW);
             default -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.RAW);
         };

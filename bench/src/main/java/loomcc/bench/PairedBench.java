@@ -32,13 +32,19 @@ import loomcc.bench.Grid.SystemId;
  * where the grid gives each system a fork of its own. Both views are in the report: the grid's
  * absolute times and the side-by-side ratios that decide the verdicts.
  *
+ * vthread runs here as in VThreadBench (one carrier: the scheduler flags above) except that the
+ * JMH thread is a platform thread, not a virtual one (a virtual JMH thread would run the other
+ * systems inside a virtual thread too): each vthread op's start and join then cross from the
+ * JMH thread to the carrier, once per op of N awaits.
+ *
  * The primary score (time per invocation) means nothing on its own and is not reported.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 4, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 8, time = 150, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS})
+@Fork(value = 1, jvmArgsAppend = {Grid.ADD_EXPORTS, "-Djdk.virtualThreadScheduler.parallelism=1",
+        "-Djdk.virtualThreadScheduler.maxPoolSize=1"})
 @State(Scope.Thread)
 public class PairedBench {
 
@@ -65,6 +71,7 @@ public class PairedBench {
         public long lwt;
         public long raw;
         public long completable;
+        public long vthread;
 
         @Setup(Level.Iteration)
         public void reset() {
@@ -72,6 +79,7 @@ public class PairedBench {
             lwt = 0;
             raw = 0;
             completable = 0;
+            vthread = 0;
         }
 
         void add(SystemId system, long nanos) {
@@ -80,6 +88,7 @@ public class PairedBench {
                 case LWT -> lwt += nanos;
                 case RAW -> raw += nanos;
                 case COMPLETABLE -> completable += nanos;
+                case VTHREAD -> vthread += nanos;
                 default -> throw new IllegalArgumentException(system + " has no counter in PairedBench");
             }
         }

@@ -152,7 +152,7 @@ class AnalysisTest {
         assertEquals("lwt/fiber = 4.00, side by side", r.figure());
         String md = a.markdown("header", Map.of());
         assertTrue(md.contains("## Side by side"), md);
-        assertTrue(md.contains("| basic-medium | 50 | 1.80 (1.70–1.90) | – | – | 1.50 (1.40–1.60) | – |"), md);
+        assertTrue(md.contains("| basic-medium | 50 | 1.80 (1.70–1.90) | – | – | – | 1.50 (1.40–1.60) | – | – |"), md);
         assertFalse(new Analysis(grid, List.of()).markdown("header", Map.of()).contains("## Side by side"));
     }
 

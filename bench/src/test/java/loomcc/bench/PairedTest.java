@@ -38,6 +38,7 @@ class PairedTest {
             assertTrue(g.contains(SystemId.FIBER) && g.contains(SystemId.LWT), s.id());
         }
         assertTrue(Paired.group(Series.of("basic-slow")).contains(SystemId.COMPLETABLE));
+        assertTrue(Paired.group(Series.of("basic-medium")).contains(SystemId.VTHREAD));
         List<String> slow = Paired.pairs(Series.of("basic-slow")).stream().map(p -> p[0].id() + "/" + p[1].id()).toList();
         assertEquals(List.of("fiber/lwt", "fiber/completable", "fiber/raw", "raw/lwt", "raw/completable"), slow);
         assertThrows(IllegalArgumentException.class, () -> Series.of("basic-fast"));
@@ -57,7 +58,7 @@ class PairedTest {
     /** The benchmark itself: each system of the group runs its ops and is timed; the others stay at 0. */
     @Test
     void pairedBenchTimesEverySideOfTheGroupAndRunsTheirOps() throws Exception {
-        for (String id : List.of("basic-slow", "recurse2-medium")) {
+        for (String id : List.of("basic-slow", "basic-medium", "recurse2-medium")) {
             Series s = Series.of(id);
             PairedBench b = new PairedBench();
             b.series = id;
@@ -72,6 +73,7 @@ class PairedTest {
             assertEquals(g.contains(SystemId.LWT), t.lwt > 0, id);
             assertEquals(g.contains(SystemId.RAW), t.raw > 0, id);
             assertEquals(g.contains(SystemId.COMPLETABLE), t.completable > 0, id);
+            assertEquals(g.contains(SystemId.VTHREAD), t.vthread > 0, id);
         }
     }
 }

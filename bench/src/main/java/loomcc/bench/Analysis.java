@@ -118,9 +118,17 @@ public final class Analysis {
         return p != null ? p : worstRatio(a, b, s);
     }
 
-    /** How {@link #worstFor} measured a/b, for a verdict's figure. */
+    /**
+     * How {@link #worstFor} measured a/b, for a verdict's figure; a side-by-side figure also gives
+     * the grid's, which is measured with each system in a JVM of its own (see the side-by-side
+     * section for why the two differ).
+     */
     private String how(SystemId a, SystemId b, Series s) {
-        return worstPaired(a, b, s) != null ? ", side by side" : "";
+        if (worstPaired(a, b, s) == null) {
+            return "";
+        }
+        AtN grid = worstRatio(a, b, s);
+        return ", side by side" + (grid == null ? "" : " (grid: " + fmt(grid.value()) + " at N=" + grid.n() + ")");
     }
 
     /** The smallest score(a)/score(b) over the N where both ran, or null. */
@@ -264,7 +272,10 @@ public final class Analysis {
                 + " (PairedBench: 16 ops of each system in turn, each side timed): a burst of load on this shared"
                 + " machine slows every side of a ratio alike, where the grid's cells run seconds apart. Each figure"
                 + " is a's total time over b's total time in the measurement iterations, and in brackets the range"
-                + " of the per-iteration ratios.\n\n"
+                + " of the per-iteration ratios.\n\nEach system runs in a class loader of its own within the fork, so"
+                + " its copy of loomcc (the Lwt loop, the fibers, the workloads) is compiled for it alone, as in the"
+                + " grid's fork per system; the JDK's classes and the heap are shared. The grid's ratios, between"
+                + " cells run seconds apart, are at the mercy of the load; each verdict quotes them beside the side-by-side figure.\n\n"
                 + "| series | N |");
         PAIR_COLUMNS.forEach(p -> md.append(' ').append(p[0].id()).append('/').append(p[1].id()).append(" |"));
         md.append("\n|---|---|");

@@ -1,6 +1,13 @@
 package loomcc.bench;
 
+import java.io.File;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -9,7 +16,6 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -22,15 +28,20 @@ import loomcc.bench.Grid.SystemId;
 
 /*
  * Side by side: the systems of a series' group (Paired.group) run in one fork, in turn, OPS ops
- * each per invocation, each side timed with System.nanoTime around its OPS ops. An invocation
+ * each per invocation, each side timed with System.nanoTime around its OPS ops. Each system runs
+ * in a class loader of its own (IsolatedOps), so no loomcc code is shared between them. An invocation
  * takes a few ms at most, so a noisy neighbour's burst, which lasts a second or more here, falls
  * on every side of a ratio alike. The times go to JMH as auxiliary counters (one per system, in
  * ns, summed over the iteration); the report divides them iteration by iteration (Paired.ratios).
  *
- * What it changes: the systems share a JVM, so code they share (the Lwt loop for fiber and lwt;
- * DirectStyle for fiber and raw) sees several callers and the JIT compiles it for all of them,
- * where the grid gives each system a fork of its own. Both views are in the report: the grid's
- * absolute times and the side-by-side ratios that decide the verdicts.
+ * What it shares, and what it does not: each system's loomcc code (the Lwt loop for fiber and
+ * lwt; the direct-style workloads for fiber, raw and vthread) is its own copy, loaded by its own
+ * class loader and compiled for it alone, as in a fork of its own. Without that, lwt's loop was
+ * also compiled for fiber's wake-ups, which slowed lwt: basic-medium fiber/lwt at N=1000 read 1.59
+ * with shared code and 1.87 with a loader per system, in two runs on this machine. The
+ * JDK's classes (the continuation engine, the collections) and the heap are shared: a collection
+ * pauses whichever side filled the young generation, so each side pays for collections about in
+ * proportion to what it allocates, and the ratio counts each side's total time.
  *
  * vthread runs here as in VThreadBench (one carrier: the scheduler flags above) except that the
  * JMH thread is a platform thread, not a virtual one (a virtual JMH thread would run the other
@@ -58,10 +69,8 @@ public class PairedBench {
     @Param({"1000"})
     public int n;
 
-    private Series s;
     private SystemId[] group;
-    private SystemBench[] benches;
-    private int[] reps;
+    private LongSupplier[] ops;
 
     /** Nanoseconds each system spent this iteration; 0 for a system not in the group. */
     @State(Scope.Thread)
@@ -96,31 +105,49 @@ public class PairedBench {
 
     @Setup
     public void setUp() throws ReflectiveOperationException {
-        s = Series.of(series);
-        group = Paired.group(s).toArray(SystemId[]::new);
-        benches = new SystemBench[group.length];
-        reps = new int[group.length];
+        group = Paired.group(Series.of(series)).toArray(SystemId[]::new);
+        ops = new LongSupplier[group.length];
+        URL[] classPath = classPath();
         for (int i = 0; i < group.length; i++) {
-            Class<?> c = Class.forName(group[i].className());
-            benches[i] = (SystemBench) c.getDeclaredConstructor().newInstance();
-            OperationsPerInvocation per = c.getAnnotation(OperationsPerInvocation.class);
-            int opsPerInvoke = per == null ? 1 : per.value();
-            if (OPS % opsPerInvoke != 0) {
-                throw new IllegalStateException(c.getSimpleName() + " runs " + opsPerInvoke + " ops per invocation,"
-                        + " which does not divide " + OPS);
-            }
-            reps[i] = OPS / opsPerInvoke;
+            // A loader of its own per system, over the same class path, whose parent is the
+            // platform loader: loomcc's classes (and JCTools, and the workloads) load again in
+            // each, so the JIT profiles and compiles each system's copy for that system alone.
+            URLClassLoader loader = new URLClassLoader("paired-" + group[i].id(), classPath,
+                    ClassLoader.getPlatformClassLoader());
+            Class<?> c = Class.forName(IsolatedOps.class.getName(), true, loader);
+            ops[i] = (LongSupplier) c.getConstructor(String.class, String.class, int.class, int.class)
+                    .newInstance(group[i].id(), series, n, OPS);
         }
+    }
+
+    /** This JVM's class path as URLs (a jar's manifest Class-Path is followed by URLClassLoader). */
+    static URL[] classPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(p -> !p.isBlank()).map(p -> {
+                    try {
+                        return Path.of(p).toUri().toURL();
+                    } catch (MalformedURLException e) {
+                        throw new IllegalStateException("class path entry " + p, e);
+                    }
+                }).toArray(URL[]::new);
+    }
+
+    /** The system of each side, in the order the sides run; for tests. */
+    SystemId[] group() {
+        return group.clone();
+    }
+
+    /** The side running {@code system}'s ops; for tests. */
+    LongSupplier side(SystemId system) {
+        return ops[Arrays.asList(group).indexOf(system)];
     }
 
     @Benchmark
     public long sideBySide(Nanos t) {
         long v = 0;
-        for (int i = 0; i < benches.length; i++) {
+        for (int i = 0; i < ops.length; i++) {
             long t0 = System.nanoTime();
-            for (int r = 0; r < reps[i]; r++) {
-                v += benches[i].invoke(s.experiment(), s.blocker(), n);
-            }
+            v += ops[i].getAsLong();
             t.add(group[i], System.nanoTime() - t0);
         }
         return v;

@@ -145,7 +145,7 @@ class AnalysisTest {
         List<Verdict> vs = a.verdicts();
         Verdict v = verdict(vs, "basic-medium", "fiber/lwt");
         assertEquals(Status.MET, v.status(), "side by side 1.8 decides, not the grid's 3.0");
-        assertEquals("worst 1.80 at N=50, side by side", v.figure());
+        assertEquals("worst 1.80 at N=50, side by side (grid: 3.00 at N=50)", v.figure());
         assertEquals("raw/lwt worst 1.50 at N=50, side by side", v.floor());
         Verdict r = verdict(vs, "recurse-slow", "fiber >= 3x");
         assertEquals(Status.MET, r.status());

@@ -1,6 +1,7 @@
 package loomcc.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,10 @@ class PairedTest {
             assertEquals(g.contains(SystemId.RAW), t.raw > 0, id);
             assertEquals(g.contains(SystemId.COMPLETABLE), t.completable > 0, id);
             assertEquals(g.contains(SystemId.VTHREAD), t.vthread > 0, id);
+            ClassLoader fiberLoader = b.side(SystemId.FIBER).getClass().getClassLoader();
+            assertNotSame(PairedBench.class.getClassLoader(), fiberLoader, "each side runs its own copy of loomcc");
+            assertNotSame(fiberLoader, b.side(SystemId.LWT).getClass().getClassLoader());
+            assertNotSame(loomcc.lwt.Lwt.class, Class.forName("loomcc.lwt.Lwt", false, fiberLoader));
         }
     }
 }

@@ -40,4 +40,23 @@ public interface Awaiter<P, V> {
      */
     default void abandon(P promise, Object registration) {
     }
+
+    /**
+     * An awaiter for a wait that is never over at once (a pause, a timer, a one-off event): every
+     * await suspends, and only the registration is left to write, e.g.
+     * {@code Awaiter.Suspending<Loop, Void> pause = (loop, wakeUp) -> loop.onNextTurn(wakeUp);}
+     * with {@code onNextTurn} returning the registration.
+     */
+    @FunctionalInterface
+    interface Suspending<P, V> extends Awaiter<P, V> {
+        @Override
+        default boolean isDone(P promise) {
+            return false;
+        }
+
+        @Override
+        default V getNow(P promise) {
+            throw new IllegalStateException("getNow on an awaiter whose waits are never already done");
+        }
+    }
 }

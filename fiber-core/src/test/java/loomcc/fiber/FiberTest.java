@@ -359,10 +359,10 @@ class FiberTest {
     @Test
     void aFiredWaitIsReusedButACancelledOneIsNotSoALateCallbackCannotResumeALaterAwait() {
         List<java.util.function.BiConsumer<? super String, ? super Throwable>> callbacks = new ArrayList<>();
-        Awaiter<String, String> manual = pendingAwaiter(cb -> {
+        Awaiter.Suspending<String, String> manual = (promise, cb) -> {
             callbacks.add(cb);
             return null;
-        });
+        };
         List<String> got = new ArrayList<>();
         home.run(() -> {
             Fiber<?> f = Fiber.start(home, () -> {
@@ -384,6 +384,8 @@ class FiberTest {
         });
         assertEquals(List.of("A", "b cancelled", "C"), got);
         assertSame(callbacks.get(0), callbacks.get(1), "the wait that fired served the next await: no allocation");
+        assertFalse(manual.isDone("a"), "a Suspending awaiter's waits are never done at once");
+        assertThrows(IllegalStateException.class, () -> manual.getNow("a"));
         assertNotSame(callbacks.get(1), callbacks.get(2), "a cancelled wait is never reused");
     }
 
@@ -399,9 +401,9 @@ class FiberTest {
     @Test
     void aRegistrationThatThrowsMakesTheAwaitThrowItAndTheFiberGoesOn() {
         IllegalStateException full = new IllegalStateException("registry full");
-        Awaiter<Object, String> refusing = pendingAwaiter(cb -> {
+        Awaiter.Suspending<Object, String> refusing = (promise, cb) -> {
             throw full;
-        });
+        };
         List<String> order = new ArrayList<>();
         String r = home.run(() -> {
             try {
@@ -534,27 +536,6 @@ class FiberTest {
 
     interface ThrowingSupplier {
         Object get() throws Exception;
-    }
-
-    /** An awaiter whose promises are never done at once; {@code register} is its onComplete. */
-    static <P, V> Awaiter<P, V> pendingAwaiter(
-            java.util.function.Function<java.util.function.BiConsumer<? super V, ? super Throwable>, Object> register) {
-        return new Awaiter<>() {
-            @Override
-            public boolean isDone(P promise) {
-                return false;
-            }
-
-            @Override
-            public V getNow(P promise) {
-                throw new AssertionError("never done at once");
-            }
-
-            @Override
-            public Object onComplete(P promise, java.util.function.BiConsumer<? super V, ? super Throwable> callback) {
-                return register.apply(callback);
-            }
-        };
     }
 
     static Throwable catching(ThrowingSupplier s) {

@@ -3,7 +3,6 @@ package loomcc.lwt;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -120,22 +119,9 @@ public final class LwtFiber {
     }
 
     /** The "promise" a paused fiber waits on is the loop's next turn. */
-    private static final Awaiter<EventLoop, Void> PAUSE = new Awaiter<>() {
-        @Override
-        public boolean isDone(EventLoop loop) {
-            return false;
-        }
-
-        @Override
-        public Void getNow(EventLoop loop) {
-            throw new AssertionError("a pause is never already done");
-        }
-
-        @Override
-        public Object onComplete(EventLoop loop, BiConsumer<? super Void, ? super Throwable> wakeUp) {
-            loop.pauseFiber(wakeUp);
-            return null;
-        }
+    private static final Awaiter.Suspending<EventLoop, Void> PAUSE = (loop, wakeUp) -> {
+        loop.pauseFiber(wakeUp);
+        return null;
     };
 
     /**

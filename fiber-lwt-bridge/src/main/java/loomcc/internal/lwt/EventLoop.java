@@ -581,17 +581,8 @@ public final class EventLoop implements FiberHome {
     private static final TimerHeap.Timer FOREVER = new TimerHeap.Timer(0, -1, null);
 
     /** How a fiber waits on its timer: it enters the heap once the fiber is captured. */
-    private final Awaiter<TimerHeap.Timer, Void> fiberTimer = new Awaiter<>() {
-        @Override
-        public boolean isDone(TimerHeap.Timer t) {
-            return false; // even a zero sleep fires on a later turn, as Lwt_unix.sleep 0. does
-        }
-
-        @Override
-        public Void getNow(TimerHeap.Timer t) {
-            throw new AssertionError("a fiber's timer is never already done");
-        }
-
+    private final Awaiter<TimerHeap.Timer, Void> fiberTimer = new Awaiter.Suspending<>() {
+        // even a zero sleep fires on a later turn, as Lwt_unix.sleep 0. does: never done at once
         @Override
         public Object onComplete(TimerHeap.Timer t, BiConsumer<? super Void, ? super Throwable> wakeUp) {
             if (t != FOREVER) {

@@ -51,7 +51,7 @@ import loomcc.internal.fiber.AwaitedHere;
  *
  * <h2>States</h2>
  * A fiber's state changes only on its home thread (or, while DETACHED, on the pool thread that
- * runs it), in {@link #drive}, {@link Wait#arm} and {@link Wait#resumeNow}:
+ * runs it), in {@link #drive}, {@link Wait#arm} and {@link Wait#resume}:
  * <pre>
  *   RUNNING  -> WAITING   // await on a pending promise: captured, then a Wait is armed (shift's function)
  *   WAITING  -> RUNNING   // the Wait fired (completion or cancel) and the home resumed the continuation
@@ -99,9 +99,14 @@ public final class Fiber<T> {
     private Wait spareWait;
     private IdentityHashMap<FiberLocal<?>, Object> locals;
 
-    // The hand-offs between the body (inside the runner) and drive (outside it):
-    /** Set by the body before it yields: what drive does once the capture is done (a Wait or a Runnable). */
-    private Object afterYield;
+    // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
+    // little as it can before it yields: the smaller the await path, the more of it the JIT
+    // inlines into the caller's frame, and the fewer frames each suspension freezes and thaws.
+    /** Set by an await before it yields: drive arms a wait on {@link #awaited} with this awaiter. */
+    private Awaiter<?, ?> awaiting;
+    private Object awaited;
+    /** Set by detached before it yields: what drive runs once the capture is done. */
+    private Runnable afterYield;
     /** Counts drive's runs of the runner, so a suspension tells a real resume from a refused yield. */
     private int resumes;
     /** What the suspended call returns or throws; set by drive before it resumes the runner. */
@@ -198,7 +203,11 @@ public final class Fiber<T> {
                 throw t;
             }
         }
-        return f.suspendOn(promise, awaiter);
+        f.awaited = promise;
+        f.awaiting = awaiter;
+        @SuppressWarnings("unchecked")
+        V v = (V) f.suspend(true);
+        return v;
     }
 
     /**
@@ -240,7 +249,7 @@ public final class Fiber<T> {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(block, "block");
         Fiber<?> f = requireSuspendable("detached");
-        f.suspend((Runnable) () -> {                        // after the capture, on the home
+        f.afterYield = () -> {                            // after the capture, on the home
             f.state = State.DETACHED;
             try {
                 pool.execute(() -> f.drive(null, null));
@@ -248,7 +257,8 @@ public final class Fiber<T> {
                 f.state = State.RUNNING;
                 f.drive(null, e);
             }
-        }, "detached");
+        };
+        f.suspend(false);
         V value = null;
         Throwable error = null;
         try {
@@ -256,10 +266,11 @@ public final class Fiber<T> {
         } catch (Throwable t) {
             error = t;
         }
-        f.suspend((Runnable) () -> f.home.execute(() -> {  // after the capture, on the pool thread
+        f.afterYield = () -> f.home.execute(() -> {      // after the capture, on the pool thread
             f.state = State.RUNNING;
             f.drive(null, null);
-        }), "detached");
+        });
+        f.suspend(false);
         if (error != null) {
             throw Throwing.sneaky(error);
         }
@@ -322,12 +333,22 @@ public final class Fiber<T> {
             complete(result, failure);
             return;
         }
-        Object action = afterYield;                // the body yielded: finish its suspension here
-        afterYield = null;
-        if (action instanceof Wait w) {
-            w.arm();
+        Awaiter<?, ?> a = awaiting;                // the body yielded: finish its suspension here
+        if (a != null) {
+            Object p = awaited;
+            awaiting = null;
+            awaited = null;
+            Wait w = spareWait;
+            if (w == null) {
+                w = new Wait(this);
+            } else {
+                spareWait = null;
+            }
+            w.arm(p, a);
         } else {
-            ((Runnable) action).run();
+            Runnable r = afterYield;
+            afterYield = null;
+            r.run();
         }
     }
 
@@ -354,70 +375,61 @@ public final class Fiber<T> {
         onDone.accept(value, error);
     }
 
-    private <P, V> V suspendOn(P promise, Awaiter<P, V> awaiter) {
-        Wait w = spareWait;
-        if (w == null) {
-            w = new Wait(this);
-        } else {
-            spareWait = null;
-        }
-        w.ready(promise, awaiter);
-        try {
-            @SuppressWarnings("unchecked")
-            V v = (V) suspend(w, "await");
-            return v;
-        } catch (Throwable t) {
-            w.failed(t);
-            throw t;
-        } finally {
-            w.recycle();
-        }
-    }
-
-    /*
-     * The suspension path is kept small (the failure paths live in methods of their own) so the
-     * JIT inlines it into the caller's frame: fewer frames to freeze and thaw at every await.
-     */
-
     /**
-     * In the body: yields this fiber's runner, leaving {@code action} for {@link #drive} to run
-     * after the capture; returns what the resume brings, or throws it.
+     * In the body: yields this fiber's runner (what drive does after the capture was set just
+     * before: {@link #awaiting} or {@link #afterYield}); returns what the resume brings, or throws
+     * it, with a note of the fiber's frames when {@code await} (the promise's error, or the cancel
+     * reason).
      */
-    private Object suspend(Object action, String verb) {
-        afterYield = action;
+    private Object suspend(boolean await) {
         int seen = resumes;
         String pinned;
         try {
             pinned = BACKEND.suspend(runner);
         } catch (StackOverflowError e) {
-            throw notSuspended(e, verb);
+            throw notSuspended(e, await);
         }
         if (pinned != null || resumes == seen) {
             // Not suspended: pinned here, or (Loom backend) an outer level of a nested capture was
             // pinned and the JDK re-entered us at once. Either way no resume happened.
-            throw notSuspended(pinned, verb);
+            throw notSuspended(pinned, await);
         }
         Throwable e = resumeError;
         Object v = resumeValue;
         resumeError = null;
         resumeValue = null;
         if (e != null) {
-            throw Throwing.sneaky(e);
+            throw resumedWith(e, await);
         }
         return v;
     }
 
-    private Error notSuspended(StackOverflowError e, String verb) {
-        afterYield = null;
+    private RuntimeException resumedWith(Throwable e, boolean await) {
+        if (await) {
+            AwaitedHere.annotate(e, toString());
+        }
+        throw Throwing.sneaky(e);
+    }
+
+    private Error notSuspended(StackOverflowError e, boolean await) {
+        String verb = forget(await);
         if (Suspend.isTooDeep(e)) {
             throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
         }
         return e;
     }
 
-    private RuntimeException notSuspended(String pinned, String verb) {
-        afterYield = null;
+    private RuntimeException notSuspended(String pinned, boolean await) {
+        String verb = forget(await);
         return Suspend.pinned(BACKEND, verb, verb + " in " + this, pinned);
+    }
+
+    /** A suspension that did not happen: drop what drive would have done after it. */
+    private String forget(boolean await) {
+        awaiting = null;
+        awaited = null;
+        afterYield = null;
+        return await ? "await" : "detached";
     }
 
     boolean hasLocal(FiberLocal<?> key) {
@@ -480,44 +492,22 @@ public final class Fiber<T> {
             this.fiber = fiber;
         }
 
-        /** Before the capture, in the body: this wait is for {@code promise}. */
+        /**
+         * In {@link Fiber#drive}, on the thread that was running the fiber, after the capture:
+         * this wait is for {@code promise}. If the registration itself fails, the await throws
+         * that failure.
+         */
         @SuppressWarnings("unchecked")
-        void ready(Object promise, Awaiter<?, ?> awaiter) {
+        void arm(Object promise, Awaiter<?, ?> awaiter) {
             this.promise = promise;
             this.awaiter = (Awaiter<Object, Object>) awaiter;
             STATE.set(this, ARMED); // plain: the registration publishes this wait to other threads
-        }
-
-        /** The await threw {@code t}: the fiber's frames go on it if it came from the promise or a cancel. */
-        void failed(Throwable t) {
-            if (t == error) { // not a pin or a too-deep stack, which never reached the wait
-                AwaitedHere.annotate(t, fiber.toString());
-            }
-        }
-
-        /** Back in the body after the resume: keep this wait for the next await if it fired. */
-        void recycle() {
-            promise = null;
-            awaiter = null;
-            registration = null;
-            value = null;
-            error = null;
-            if ((int) STATE.get(this) == FIRED) {
-                fiber.spareWait = this;
-            }
-        }
-
-        /**
-         * In {@link Fiber#drive}, on the thread that was running the fiber, after the capture. If
-         * the registration itself fails, the await throws that failure.
-         */
-        void arm() {
             fiber.state = State.WAITING;
             fiber.wait = this;
             registering = true;
             Throwable refused = null;
             try {
-                registration = awaiter.onComplete(promise, this);
+                registration = this.awaiter.onComplete(promise, this);
             } catch (Throwable t) {
                 refused = t;
             } finally {
@@ -530,7 +520,7 @@ public final class Fiber<T> {
                     throw Throwing.sneaky(refused);
                 }
                 error = refused;
-                resumeNow();
+                resume(false); // not reused: the awaiter may have registered it before it threw
             }
         }
 
@@ -552,11 +542,11 @@ public final class Fiber<T> {
             value = v;
             error = e;
             if (local && !registering) {
-                resumeNow();
+                resume(true);
             } else {
                 // From another thread, or called back inside onComplete itself: resume on the
                 // home's next task, so the continuation never runs inside its own registration.
-                home.execute(this::resumeNow);
+                home.execute(this::resumeFired);
             }
         }
 
@@ -571,14 +561,32 @@ public final class Fiber<T> {
                 reason.addSuppressed(t);
             }
             error = reason;
-            resumeNow();
+            resume(false);
             return true;
         }
 
-        private void resumeNow() {
+        private void resumeFired() {
+            resume(true);
+        }
+
+        /**
+         * On the home: resumes the fiber with this wait's outcome. A wait that fired through its
+         * callback becomes the fiber's spare first, since nothing will call it again.
+         */
+        private void resume(boolean reuse) {
+            Object v = value;
+            Throwable e = error;
+            promise = null;
+            awaiter = null;
+            registration = null;
+            value = null;
+            error = null;
             fiber.wait = null;
             fiber.state = State.RUNNING;
-            fiber.drive(value, error);
+            if (reuse) {
+                fiber.spareWait = this;
+            }
+            fiber.drive(v, e);
         }
     }
 }

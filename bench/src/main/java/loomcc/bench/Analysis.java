@@ -192,7 +192,12 @@ public final class Analysis {
                         fmt(bpa.getAsDouble()) + " B/await (slope of gc.alloc.rate.norm over N)"));
         out.add(atMost("basic-medium", "fiber/lwt <= 1.9", SystemId.FIBER, SystemId.LWT, bm, 1.9)
                 .withFloor(floor(SystemId.LWT, bm)));
-        out.add(atMost("basic-medium", "fiber <= 1.15 x raw", SystemId.FIBER, SystemId.RAW, bm, 1.15));
+        AtN onLoop = worstPaired(SystemId.FIBER, SystemId.RAWLOOP, bm);
+        AtN loopCost = worstPaired(SystemId.RAWLOOP, SystemId.RAW, bm);
+        out.add(atMost("basic-medium", "fiber <= 1.15 x raw", SystemId.FIBER, SystemId.RAW, bm, 1.15)
+                .withFloor(onLoop == null || loopCost == null ? "" : "raw on the Lwt loop: rawloop/raw worst "
+                        + fmt(loopCost.value()) + " at N=" + loopCost.n() + ", fiber/rawloop worst "
+                        + fmt(onLoop.value()) + " at N=" + onLoop.n()));
         out.add(below("basic-medium", "fiber < vthread", SystemId.FIBER, SystemId.VTHREAD, bm)
                 .withFloor(floor(SystemId.VTHREAD, bm)));
         out.add(atMost("basic-slow", "fiber/lwt <= 1.5", SystemId.FIBER, SystemId.LWT, bs, 1.5)
@@ -259,7 +264,8 @@ public final class Analysis {
     }
 
     private static final List<SystemId[]> PAIR_COLUMNS = List.of(new SystemId[] {SystemId.FIBER, SystemId.LWT},
-            new SystemId[] {SystemId.FIBER, SystemId.RAW}, new SystemId[] {SystemId.FIBER, SystemId.VTHREAD},
+            new SystemId[] {SystemId.FIBER, SystemId.RAW}, new SystemId[] {SystemId.FIBER, SystemId.RAWLOOP},
+            new SystemId[] {SystemId.RAWLOOP, SystemId.RAW}, new SystemId[] {SystemId.FIBER, SystemId.VTHREAD},
             new SystemId[] {SystemId.FIBER, SystemId.COMPLETABLE}, new SystemId[] {SystemId.RAW, SystemId.LWT},
             new SystemId[] {SystemId.RAW, SystemId.VTHREAD}, new SystemId[] {SystemId.RAW, SystemId.COMPLETABLE});
 
@@ -275,7 +281,10 @@ public final class Analysis {
                 + " of the per-iteration ratios.\n\nEach system runs in a class loader of its own within the fork, so"
                 + " its copy of loomcc (the Lwt loop, the fibers, the workloads) is compiled for it alone, as in the"
                 + " grid's fork per system; the JDK's classes and the heap are shared. The grid's ratios, between"
-                + " cells run seconds apart, are at the mercy of the load; each verdict quotes them beside the side-by-side figure.\n\n"
+                + " cells run seconds apart, are at the mercy of the load; each verdict quotes them beside the side-by-side figure."
+                + " `rawloop` runs here only: a bare JDK continuation driven by loomcc's Lwt loop (a pause queues its"
+                + " wake-up on the loop's pause list), so rawloop/raw is what the event loop adds to a suspension and"
+                + " fiber/rawloop what the fiber layer adds.\n\n"
                 + "| series | N |");
         PAIR_COLUMNS.forEach(p -> md.append(' ').append(p[0].id()).append('/').append(p[1].id()).append(" |"));
         md.append("\n|---|---|");

@@ -108,7 +108,9 @@ public final class Grid {
         /** jdk.internal.vm.Continuation with a ten-line scheduler: the floor for this design. */
         RAW("loomcc.bench.RawBench", "raw JDK Continuation"),
         /** Plain calls, no await at all: the cost of the loop and recursion themselves. */
-        BASELINE("loomcc.bench.BaselineBench", "baseline (plain calls)");
+        BASELINE("loomcc.bench.BaselineBench", "baseline (plain calls)"),
+        /** jdk.internal.vm.Continuation driven by loomcc's Lwt loop: side by side only, not in the grid. */
+        RAWLOOP("loomcc.bench.RawLoopBench", "raw JDK Continuation on the Lwt loop");
 
         private final String className;
         private final String label;
@@ -152,6 +154,11 @@ public final class Grid {
             } catch (ClassNotFoundException e) {
                 return false;
             }
+        }
+
+        /** False for a system that only runs side by side ({@link PairedBench}), never in the grid. */
+        public boolean inGrid() {
+            return this != RAWLOOP;
         }
 
         /** The baseline has no blocker: it runs once per (experiment, N), reported under blocker "none". */

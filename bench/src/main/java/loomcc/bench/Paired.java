@@ -31,28 +31,38 @@ public final class Paired {
 
     public static final String HEADER = "series,N,a,b,ratio,min,max,iterations";
 
-    /** The systems that run side by side in a series' cell: fiber, its rivals in the targets, and raw. */
+    /**
+     * The systems that run side by side in a series' cell: fiber, its rivals in the targets, and
+     * raw; on basic-medium also raw on the Lwt loop, which splits fiber's cost over raw in two.
+     */
     public static List<SystemId> group(Series s) {
         return switch (s.id()) {
             case "basic-quick" -> List.of(SystemId.FIBER, SystemId.LWT);
-            case "basic-medium" -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.VTHREAD, SystemId.RAW);
+            case "basic-medium" -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.VTHREAD, SystemId.RAW, SystemId.RAWLOOP);
             case "basic-slow" -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.COMPLETABLE, SystemId.RAW);
             default -> List.of(SystemId.FIBER, SystemId.LWT, SystemId.RAW);
         };
     }
 
-    /** The ratios a cell yields: fiber and raw, each over every other system of the group. */
+    /**
+     * The ratios a cell yields: fiber and raw, each over every other system of the group, and
+     * rawloop over raw (what the loop adds to a bare continuation).
+     */
     static List<SystemId[]> pairs(Series s) {
         List<SystemId[]> out = new ArrayList<>();
+        List<SystemId> g = group(s);
         for (SystemId a : List.of(SystemId.FIBER, SystemId.RAW)) {
-            if (!group(s).contains(a)) {
+            if (!g.contains(a)) {
                 continue;
             }
-            for (SystemId b : group(s)) {
-                if (b != a && b != SystemId.FIBER) {
+            for (SystemId b : g) {
+                if (b != a && b != SystemId.FIBER && !(a == SystemId.RAW && b == SystemId.RAWLOOP)) {
                     out.add(new SystemId[] {a, b});
                 }
             }
+        }
+        if (g.contains(SystemId.RAWLOOP) && g.contains(SystemId.RAW)) {
+            out.add(new SystemId[] {SystemId.RAWLOOP, SystemId.RAW});
         }
         return out;
     }

@@ -81,6 +81,7 @@ public class PairedBench {
         public long raw;
         public long completable;
         public long vthread;
+        public long rawloop;
 
         @Setup(Level.Iteration)
         public void reset() {
@@ -89,6 +90,7 @@ public class PairedBench {
             raw = 0;
             completable = 0;
             vthread = 0;
+            rawloop = 0;
         }
 
         void add(SystemId system, long nanos) {
@@ -98,6 +100,7 @@ public class PairedBench {
                 case RAW -> raw += nanos;
                 case COMPLETABLE -> completable += nanos;
                 case VTHREAD -> vthread += nanos;
+                case RAWLOOP -> rawloop += nanos;
                 default -> throw new IllegalArgumentException(system + " has no counter in PairedBench");
             }
         }

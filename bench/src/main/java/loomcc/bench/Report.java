@@ -167,6 +167,9 @@ public final class Report {
         List<String> expectedCells(Set<SystemId> present) {
             List<String> cells = new ArrayList<>();
             for (SystemId s : present) {
+                if (!s.inGrid()) {
+                    continue;
+                }
                 for (Experiment e : experiments) {
                     for (Blocker b : s.hasBlockers() ? e.blockers() : List.of(Blocker.MEDIUM)) {
                         if (s.hasBlockers() && !blockers.contains(b)) {
@@ -254,7 +257,7 @@ public final class Report {
     static Results run(Args args, Set<SystemId> present) throws RunnerException {
         List<Row> rows = new ArrayList<>();
         Set<SystemId> withBlockers = EnumSet.noneOf(SystemId.class);
-        present.stream().filter(SystemId::hasBlockers).forEach(withBlockers::add);
+        present.stream().filter(s -> s.hasBlockers() && s.inGrid()).forEach(withBlockers::add);
         boolean allBlockers = args.blockers().equals(EnumSet.allOf(Blocker.class));
         List<Map.Entry<Set<Experiment>, Set<Blocker>>> groups = new ArrayList<>();
         if (allBlockers) {

@@ -140,6 +140,8 @@ class AnalysisTest {
                 new Paired.Ratio(bm, 50, SystemId.FIBER, SystemId.LWT, 1.8, 1.7, 1.9, 6),
                 new Paired.Ratio(bm, 1000, SystemId.FIBER, SystemId.LWT, 1.6, 1.5, 1.7, 6),
                 new Paired.Ratio(bm, 50, SystemId.RAW, SystemId.LWT, 1.5, 1.4, 1.6, 6),
+                new Paired.Ratio(bm, 50, SystemId.FIBER, SystemId.RAWLOOP, 1.2, 1.1, 1.3, 6),
+                new Paired.Ratio(bm, 50, SystemId.RAWLOOP, SystemId.RAW, 1.25, 1.2, 1.3, 6),
                 new Paired.Ratio(rs, 1000, SystemId.FIBER, SystemId.LWT, 0.25, 0.2, 0.3, 6));
         Analysis a = new Analysis(grid, List.of(), side);
         List<Verdict> vs = a.verdicts();
@@ -152,7 +154,10 @@ class AnalysisTest {
         assertEquals("lwt/fiber = 4.00, side by side", r.figure());
         String md = a.markdown("header", Map.of());
         assertTrue(md.contains("## Side by side"), md);
-        assertTrue(md.contains("| basic-medium | 50 | 1.80 (1.70–1.90) | – | – | – | 1.50 (1.40–1.60) | – | – |"), md);
+        assertTrue(md.contains("| basic-medium | 50 | 1.80 (1.70–1.90) | – | 1.20 (1.10–1.30) | 1.25 (1.20–1.30) | – | – |"
+                + " 1.50 (1.40–1.60) | – | – |"), md);
+        assertEquals("raw on the Lwt loop: rawloop/raw worst 1.25 at N=50, fiber/rawloop worst 1.20 at N=50",
+                verdict(vs, "basic-medium", "fiber <= 1.15").floor(), "what the loop and the fiber layer each add");
         assertFalse(new Analysis(grid, List.of()).markdown("header", Map.of()).contains("## Side by side"));
     }
 

@@ -40,6 +40,9 @@ class PairedTest {
         }
         assertTrue(Paired.group(Series.of("basic-slow")).contains(SystemId.COMPLETABLE));
         assertTrue(Paired.group(Series.of("basic-medium")).contains(SystemId.VTHREAD));
+        List<String> medium = Paired.pairs(Series.of("basic-medium")).stream().map(p -> p[0].id() + "/" + p[1].id()).toList();
+        assertEquals(List.of("fiber/lwt", "fiber/vthread", "fiber/raw", "fiber/rawloop", "raw/lwt", "raw/vthread",
+                "rawloop/raw"), medium);
         List<String> slow = Paired.pairs(Series.of("basic-slow")).stream().map(p -> p[0].id() + "/" + p[1].id()).toList();
         assertEquals(List.of("fiber/lwt", "fiber/completable", "fiber/raw", "raw/lwt", "raw/completable"), slow);
         assertThrows(IllegalArgumentException.class, () -> Series.of("basic-fast"));
@@ -75,6 +78,7 @@ class PairedTest {
             assertEquals(g.contains(SystemId.RAW), t.raw > 0, id);
             assertEquals(g.contains(SystemId.COMPLETABLE), t.completable > 0, id);
             assertEquals(g.contains(SystemId.VTHREAD), t.vthread > 0, id);
+            assertEquals(g.contains(SystemId.RAWLOOP), t.rawloop > 0, id);
             ClassLoader fiberLoader = b.side(SystemId.FIBER).getClass().getClassLoader();
             assertNotSame(PairedBench.class.getClassLoader(), fiberLoader, "each side runs its own copy of loomcc");
             assertNotSame(fiberLoader, b.side(SystemId.LWT).getClass().getClassLoader());

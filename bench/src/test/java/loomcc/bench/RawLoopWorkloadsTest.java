@@ -1,0 +1,8 @@
+package loomcc.bench;
+
+class RawLoopWorkloadsTest extends WorkloadsSpec {
+    @Override
+    Workloads create() {
+        return new RawLoopWorkloads();
+    }
+}

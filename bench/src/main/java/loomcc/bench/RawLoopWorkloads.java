@@ -83,9 +83,7 @@ public class RawLoopWorkloads extends DirectStyle {
             });
         }
         suspensions++;
-        if (!Continuation.yield(SCOPE)) {
-            throw new IllegalStateException("rawloop: the continuation did not yield (pinned?)");
-        }
+        RawWorkloads.yieldOrFail(SCOPE, "rawloop");
         return v;
     }
 }

@@ -67,10 +67,15 @@ public class RawWorkloads extends DirectStyle {
             case SLOW -> pushTimer(current, System.nanoTime());
         }
         suspensions++;
-        if (!Continuation.yield(SCOPE)) {
-            throw new IllegalStateException("raw: the continuation did not yield (pinned?)");
-        }
+        yieldOrFail(SCOPE, "raw");
         return v;
+    }
+
+    /** Yields the running continuation of {@code scope}; a refusal (a pin) fails the op loudly. */
+    static void yieldOrFail(ContinuationScope scope, String system) {
+        if (!Continuation.yield(scope)) {
+            throw new IllegalStateException(system + ": the continuation did not yield (pinned?)");
+        }
     }
 
     private void resume(Continuation c) {

@@ -47,7 +47,7 @@ import loomcc.internal.fiber.AwaitedHere;
  * <h2>Which fiber is running</h2>
  * The current fiber is the innermost runner of the fibers' scope on this thread's stack of
  * mounted continuations, the JDK's own bookkeeping, read in a few field loads: no thread-local
- * to keep in step, and nothing that can go stale when a fiber moves between threads.
+ * to keep in step with the fiber.
  *
  * <h2>States</h2>
  * A fiber's state changes only on its home thread (or, while DETACHED, on the pool thread that

@@ -546,7 +546,7 @@ public final class EventLoop implements FiberHome {
      * promise, in deadline order with the sleep promises; cancelling the fiber removes the timer.
      */
     public void sleepFiber(double seconds) {
-        Fiber.await(seconds == Double.POSITIVE_INFINITY ? FOREVER : fiberTimer(seconds), fiberTimer);
+        Fiber.await(seconds == Double.POSITIVE_INFINITY ? FOREVER : takeFiberTimer(seconds), fiberTimer);
     }
 
     /** Fiber timers that left the heap for good (fired, or removed by a cancel), for reuse. */
@@ -554,7 +554,7 @@ public final class EventLoop implements FiberHome {
     private int spareTimerCount;
 
     /** A timer for a fiber's sleep: a spare one when there is one, so a sleeping loop allocates nothing. */
-    private TimerHeap.Timer fiberTimer(double seconds) {
+    private TimerHeap.Timer takeFiberTimer(double seconds) {
         if (spareTimerCount == 0) {
             return timer(seconds, null);
         }

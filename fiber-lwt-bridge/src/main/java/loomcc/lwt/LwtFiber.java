@@ -133,10 +133,8 @@ public final class LwtFiber {
      * @throws IllegalArgumentException if {@code seconds} is negative or NaN
      */
     public static void sleep(double seconds) {
-        if (!(seconds >= 0)) {
-            throw new IllegalArgumentException("LwtFiber.sleep: seconds must be >= 0, got " + seconds);
-        }
-        loop("LwtFiber.sleep").sleepFiber(seconds);
+        double delay = LwtUnix.checkDelay("LwtFiber.sleep", seconds); // a bad delay is the first thing to say
+        loop("LwtFiber.sleep").sleepFiber(delay);
     }
 
     /**

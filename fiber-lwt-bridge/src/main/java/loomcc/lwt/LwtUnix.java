@@ -47,10 +47,16 @@ public final class LwtUnix {
      * @throws IllegalStateException    if no loop is running on this thread
      */
     public static Lwt<Void> sleep(double seconds) {
+        double delay = checkDelay("LwtUnix.sleep", seconds); // a bad delay is the first thing to say
+        return EventLoop.require("LwtUnix.sleep").sleep(delay);
+    }
+
+    /** {@code seconds}, once it is a delay a sleep accepts (at least 0, not NaN); {@code what} names the caller. */
+    static double checkDelay(String what, double seconds) {
         if (!(seconds >= 0)) {
-            throw new IllegalArgumentException("LwtUnix.sleep: seconds must be >= 0, got " + seconds);
+            throw new IllegalArgumentException(what + ": seconds must be >= 0, got " + seconds);
         }
-        return EventLoop.require("LwtUnix.sleep").sleep(seconds);
+        return seconds;
     }
 
     /**

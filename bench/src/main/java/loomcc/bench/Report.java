@@ -282,6 +282,14 @@ public final class Report {
         return new Results(rows);
     }
 
+    /** JMH options with the run's forks, warmup and measurement (the profile's, or the overrides). */
+    private static ChainedOptionsBuilder profileOptions(Args args) {
+        return new OptionsBuilder()
+                .forks(args.forks())
+                .warmupIterations(args.warmup()).warmupTime(TimeValue.milliseconds(args.warmupMs()))
+                .measurementIterations(args.iterations()).measurementTime(TimeValue.milliseconds(args.iterationMs()));
+    }
+
     /**
      * The side-by-side cells ({@link PairedBench}): one per series this run covers whose whole
      * group ({@link Paired#group}) is present, at every N; the profile's iterations. Returns the
@@ -294,11 +302,8 @@ public final class Report {
         if (series.isEmpty()) {
             return List.of();
         }
-        ChainedOptionsBuilder ob = new OptionsBuilder()
+        ChainedOptionsBuilder ob = profileOptions(args)
                 .include("^" + PairedBench.class.getName().replace(".", "\\.") + "\\.sideBySide$")
-                .forks(args.forks())
-                .warmupIterations(args.warmup()).warmupTime(TimeValue.milliseconds(args.warmupMs()))
-                .measurementIterations(args.iterations()).measurementTime(TimeValue.milliseconds(args.iterationMs()))
                 .param("series", series.stream().map(Series::id).toArray(String[]::new))
                 .param("n", args.sizes().stream().map(String::valueOf).toArray(String[]::new));
         List<Paired.Ratio> out = new ArrayList<>();
@@ -325,10 +330,7 @@ public final class Report {
     private static List<Row> runOnce(Args args, Set<SystemId> systems, Set<Experiment> experiments, Set<Blocker> blockers)
             throws RunnerException {
         String methods = experiments.stream().map(Experiment::id).collect(Collectors.joining("|"));
-        ChainedOptionsBuilder ob = new OptionsBuilder()
-                .forks(args.forks())
-                .warmupIterations(args.warmup()).warmupTime(TimeValue.milliseconds(args.warmupMs()))
-                .measurementIterations(args.iterations()).measurementTime(TimeValue.milliseconds(args.iterationMs()))
+        ChainedOptionsBuilder ob = profileOptions(args)
                 .addProfiler(GCProfiler.class)
                 .param("n", args.sizes().stream().map(String::valueOf).toArray(String[]::new));
         // JVM flags come from each class's @Fork (Grid.ADD_EXPORTS, VThreadBench's scheduler flags):

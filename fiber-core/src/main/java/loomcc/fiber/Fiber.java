@@ -98,6 +98,10 @@ public final class Fiber<T> {
     /** A wait that fired and that nothing refers to any more, for the next await. */
     private Wait spareWait;
     private IdentityHashMap<FiberLocal<?>, Object> locals;
+    /** The name given at start, or null: then {@link #name()} is {@code fiber-<id>}. */
+    private final String name;
+    /** Numbered by the home ({@link FiberHome#nextFiberId}), for the default name. */
+    private final int id;
 
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
@@ -116,9 +120,11 @@ public final class Fiber<T> {
     private T result;
     private Throwable failure;
 
-    private Fiber(FiberHome home, Supplier<? extends T> body, BiConsumer<? super T, ? super Throwable> onDone,
-            Fiber<?> starter) {
+    private Fiber(FiberHome home, String name, Supplier<? extends T> body,
+            BiConsumer<? super T, ? super Throwable> onDone, Fiber<?> starter) {
         this.home = home;
+        this.name = name;
+        this.id = home.nextFiberId();
         this.body = body;
         this.onDone = onDone;
         this.runner = BACKEND.newRunner(SCOPE, this::runBody);
@@ -139,6 +145,18 @@ public final class Fiber<T> {
      */
     public static <T> Fiber<T> start(FiberHome home, Supplier<? extends T> body,
             BiConsumer<? super T, ? super Throwable> onDone) {
+        return start(home, null, body, onDone);
+    }
+
+    /**
+     * {@link #start(FiberHome, Supplier, BiConsumer)} with a name, which shows in dumps, warnings,
+     * {@link #toString} and JFR events; null gives the default name {@code fiber-<id>}, numbered by
+     * the home.
+     *
+     * @throws IllegalStateException if the calling thread is not the home's thread
+     */
+    public static <T> Fiber<T> start(FiberHome home, String name, Supplier<? extends T> body,
+            BiConsumer<? super T, ? super Throwable> onDone) {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(onDone, "onDone");
@@ -147,7 +165,7 @@ public final class Fiber<T> {
                     + ", which is not the home's thread: start fibers from the home's thread (post the"
                     + " start with home.execute(...) from other threads)");
         }
-        Fiber<T> f = new Fiber<>(home, body, onDone, current());
+        Fiber<T> f = new Fiber<>(home, name, body, onDone, current());
         f.drive(null, null);
         return f;
     }
@@ -170,6 +188,12 @@ public final class Fiber<T> {
         }
         Fiber<?> f = current();
         return f != null && f.home == home && f.state == State.RUNNING;
+    }
+
+    /** The name given at start, or {@code fiber-<id>} (the id numbered by the home). Any thread. */
+    public String name() {
+        String n = name;
+        return n != null ? n : "fiber-" + Integer.toUnsignedString(id);
     }
 
     /** This fiber's home. */
@@ -294,10 +318,10 @@ public final class Fiber<T> {
         return state == State.WAITING && w != null && w.cancel(reason);
     }
 
+    /** {@code Fiber[<name>, <state>]}. Any thread (the state may be stale). */
     @Override
     public String toString() {
-        // identity, not a counter: a shared counter would cost every start a contended atomic
-        return "Fiber@" + Integer.toHexString(System.identityHashCode(this)) + "[" + state + "]";
+        return "Fiber[" + name() + ", " + state + "]";
     }
 
     // ------------------------------------------------------------------------------ internals

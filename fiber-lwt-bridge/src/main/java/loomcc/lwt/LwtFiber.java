@@ -65,12 +65,30 @@ public final class LwtFiber {
      * @throws IllegalStateException if no loop runs on this thread
      */
     public static <T> Lwt<T> start(Supplier<T> body) {
+        return startNamed(null, body);
+    }
+
+    /**
+     * {@link #start(Supplier)} with a name for the fiber, which shows in {@link #dump()}, in the
+     * loop's warnings, in the fiber's {@code toString} and in JFR events ({@code LwtIo.serve}
+     * names a connection's fiber after the peer). Names need not be unique. Unnamed fibers are
+     * called {@code fiber-<id>}, numbered by their loop.
+     *
+     * @throws NullPointerException if {@code name} or {@code body} is null
+     * @throws IllegalStateException if no loop runs on this thread
+     */
+    public static <T> Lwt<T> start(String name, Supplier<T> body) {
+        Objects.requireNonNull(name, "LwtFiber.start: name (use start(body) for a fiber with a default name)");
+        return startNamed(name, body);
+    }
+
+    private static <T> Lwt<T> startNamed(String name, Supplier<T> body) {
         Objects.requireNonNull(body, "LwtFiber.start: body");
         EventLoop loop = EventLoop.require("LwtFiber.start");
         Resolver<T> r = Lwt.task();
         Lwt<T> p = r.promise();
         loop.fiberStarted();
-        Fiber<T> f = Fiber.start(loop, body, (v, e) -> {
+        Fiber<T> f = Fiber.start(loop, name, body, (v, e) -> {
             loop.fiberEnded();
             if (e == null) {
                 r.tryResolve(v);

@@ -615,6 +615,15 @@ public final class EventLoop implements FiberHome {
         return timers.size();
     }
 
+    /** Numbers this loop's fibers for their default names: a plain field, no shared counter. */
+    private int fiberIds;
+
+    /** The next fiber number on this loop ({@code fiber-<id>}). Loop thread. */
+    @Override
+    public int nextFiberId() {
+        return ++fiberIds;
+    }
+
     /** A fiber started on this loop. Loop thread. */
     public void fiberStarted() {
         liveFibers++;

@@ -1111,6 +1111,43 @@ public final class Lwt<T> {
         return true;
     }
 
+    /**
+     * What this pending promise waits for, when a toolkit primitive made it ("LwtMutex@1b2c3d.lock()",
+     * "LwtStream@...next()", ...), for fiber dumps: the description of its waiter (the
+     * {@link WaitQueue.Waiter} registered on it as an onCancel callback), or of the promise it
+     * follows ({@code withLock}, {@code LwtCondition.await(mutex)}); null when none says.
+     */
+    String waitsFor() {
+        Lwt<?> p = this;
+        for (int hops = 0; p != null && p.state == PENDING && hops < 16; hops++) {
+            for (Callback c = p.cancelHead; c != null; c = c.next) {
+                if (c instanceof WaitQueue.Waiter<?> w) {
+                    return w.describe();
+                }
+            }
+            p = p.howToCancel instanceof Lwt<?> q ? q : null;
+        }
+        return null;
+    }
+
+    /**
+     * LwtAwaiter's hook: this promise was fulfilled, but the fiber that waited on it was cancelled
+     * before its callback ran (the callbacks were deferred past the nesting bound), so the value
+     * will never reach it. A toolkit waiter registered on it passes its grant on (a lock to the
+     * next waiter, a value back to the stream or box).
+     */
+    void undelivered() {
+        if (state != FULFILLED) {
+            return;
+        }
+        for (Callback c = cancelHead; c != null; c = c.next) {
+            if (c instanceof WaitQueue.Waiter<?> w) {
+                w.undelivered();
+                return;
+            }
+        }
+    }
+
     /** Number of callbacks registered and not yet run (both lists); for tests and diagnostics. */
     int callbackCount() {
         int n = 0;

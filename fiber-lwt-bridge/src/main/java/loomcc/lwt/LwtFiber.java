@@ -3,6 +3,7 @@ package loomcc.lwt;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -186,5 +187,86 @@ public final class LwtFiber {
      */
     public static <T> T awaitCallback(Consumer<? super Callback<T>> register) {
         return Fiber.awaitCallback(register);
+    }
+    /**
+     * Runs {@code body} in this fiber with a deadline ({@code Lwt_unix.with_timeout} in direct
+     * style, kotlinx's {@code withTimeout}). If the body has not ended {@code seconds} from now, the
+     * await it is suspended in throws a fresh {@link Lwt.Canceled} (and what it waited on is
+     * cancelled, as when the fiber is cancelled: a lock or stream wait leaves its queue); the body's
+     * {@code finally} blocks run (their awaits work as usual), and once the body has ended this
+     * throws {@link TimeoutException}, with that {@code Canceled} as its cause. Once the deadline
+     * has passed, the body's outcome is dropped for the timeout: a value it still returns, or a
+     * different exception it throws (added to the {@code TimeoutException} as suppressed), except a
+     * {@code Canceled} sent by someone else (the fiber itself was cancelled), which comes out as it
+     * is. Nested timeouts work: each one only answers for its own deadline.
+     *
+     * <p>If the deadline passes while the fiber is not suspended in an await (it runs a
+     * {@link #detached} block, or its resume is already on its way), nothing is interrupted; the
+     * timeout still wins when the body ends.
+     *
+     * @param seconds the time limit, at least 0
+     * @param body    the work, run at once in this fiber
+     * @return the body's value, if it ends before the deadline
+     * @throws TimeoutException         if the deadline passed first
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    outside a fiber
+     */
+    public static <T> T withTimeout(double seconds, Supplier<T> body) throws TimeoutException {
+        double delay = LwtUnix.checkDelay("LwtFiber.withTimeout", seconds);
+        Objects.requireNonNull(body, "LwtFiber.withTimeout: body");
+        Fiber<?> fiber = Fiber.current();
+        if (fiber == null) {
+            throw new IllegalStateException("LwtFiber.withTimeout called outside a fiber: the body runs in"
+                    + " the calling fiber; wrap the code in LwtFiber.start(() -> ...), or use"
+                    + " LwtUnix.withTimeout(seconds, () -> promise) in promise code");
+        }
+        Deadline deadline = new Deadline(fiber);
+        Lwt<Void> timer = loop("LwtFiber.withTimeout").sleep(delay);
+        timer.addCallback(deadline);
+        T value;
+        try {
+            value = body.get();
+        } catch (Throwable t) {
+            if (deadline.reason == null || (t instanceof Lwt.Canceled && t != deadline.reason)) {
+                throw t;
+            }
+            TimeoutException timeout = deadline.timeout(seconds);
+            if (t != deadline.reason) {
+                timeout.addSuppressed(t);
+            }
+            throw timeout;
+        } finally {
+            timer.cancel();
+        }
+        if (deadline.reason != null) {
+            throw deadline.timeout(seconds);
+        }
+        return value;
+    }
+
+    /** withTimeout's timer callback: at the deadline, interrupts the fiber's pending await. */
+    private static final class Deadline extends Lwt.Callback {
+        private final Fiber<?> fiber;
+        /** The Canceled sent at the deadline; null before it. */
+        Lwt.Canceled reason;
+
+        Deadline(Fiber<?> fiber) {
+            this.fiber = fiber;
+        }
+
+        @Override
+        void run(Lwt<?> timer, Engine e) {
+            if (timer.state() == Lwt.FULFILLED) {
+                reason = new Lwt.Canceled();
+                fiber.cancel(reason);
+            }
+        }
+
+        TimeoutException timeout(double seconds) {
+            TimeoutException t = new TimeoutException("LwtFiber.withTimeout: the body did not end within "
+                    + seconds + " s");
+            t.initCause(reason);
+            return t;
+        }
     }
 }

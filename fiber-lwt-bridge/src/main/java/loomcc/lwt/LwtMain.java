@@ -61,6 +61,8 @@ public final class LwtMain {
      *       {@link LwtFiber#awaitCallback}. So a timeout never fires early because real work is
      *       slow; nor does it end real work that hangs (give the test itself a timeout for that).
      *       A pending accept does not hold the clock (a server waiting for clients is idle).
+     *       Hence a thread that waits for a loop timer while the loop waits for that thread
+     *       hangs here, where a real run would go on: test such code with {@link #run}.
      *   <li>Real time stays real: {@code Thread.sleep}, {@code System.nanoTime()}, a
      *       {@code CompletableFuture}'s own timeouts and delayed executors, and any time read on
      *       another thread know nothing of this clock. Measure loop time with

@@ -120,7 +120,22 @@ public final class LwtFiber {
      * taken off; cancelling the fiber cancels the stage if it is a pending {@code Future}.
      */
     public static <T> T await(CompletionStage<T> s) {
-        return Fiber.await(s);
+        EventLoop l = homeLoop();
+        if (l == null) {
+            return Fiber.await(s);
+        }
+        l.beginExternalWait();                           // a virtual clock waits for the stage
+        try {
+            return Fiber.await(s);
+        } finally {
+            l.endExternalWait();
+        }
+    }
+
+    /** The current fiber's loop, or null (outside a fiber, or a fiber on another home). */
+    private static EventLoop homeLoop() {
+        Fiber<?> f = Fiber.current();
+        return f != null && f.home() instanceof EventLoop l ? l : null;
     }
 
     /**
@@ -176,7 +191,12 @@ public final class LwtFiber {
      */
     public static <T> T detached(Supplier<T> block) {
         EventLoop loop = EventLoop.require("LwtFiber.detached");
-        return Fiber.detached(LwtPreemptive.poolFor(loop), block);
+        loop.beginExternalWait();                        // a virtual clock waits for the block
+        try {
+            return Fiber.detached(LwtPreemptive.poolFor(loop), block);
+        } finally {
+            loop.endExternalWait();                      // back on the loop thread
+        }
     }
 
     /**
@@ -186,7 +206,16 @@ public final class LwtFiber {
      * throws {@link IllegalStateException} to its caller.
      */
     public static <T> T awaitCallback(Consumer<? super Callback<T>> register) {
-        return Fiber.awaitCallback(register);
+        EventLoop l = homeLoop();
+        if (l == null) {
+            return Fiber.awaitCallback(register);
+        }
+        l.beginExternalWait();                           // a virtual clock waits for the callback
+        try {
+            return Fiber.awaitCallback(register);
+        } finally {
+            l.endExternalWait();
+        }
     }
     /**
      * Runs {@code body} in this fiber with a deadline ({@code Lwt_unix.with_timeout} in direct

@@ -189,7 +189,11 @@ public final class Report {
         return e.id() + "/" + s.id() + "/" + (b == null ? Results.NO_BLOCKER : b.id()) + "/" + n;
     }
 
-    public static void main(String[] argv) throws IOException, RunnerException {
+    public static void main(String[] argv) throws IOException, RunnerException, InterruptedException {
+        if (argv.length > 0 && argv[0].equals("serve")) {
+            loomcc.bench.redis.RespServers.main(argv);   // the RESP2 server (issue 11), not the report
+            return;
+        }
         Args args = Args.parse(argv);
         Files.createDirectories(args.out());
         Path csv = args.out().resolve("results.csv");

@@ -651,19 +651,56 @@ public final class EventLoop implements FiberHome {
 
     // ----- I/O ----------------------------------------------------------------------------------
 
+    /**
+     * A readiness wait that its owner keeps and re-arms ({@code Lwt_unix.wait_read}/{@code wait_write}):
+     * armed with {@link #awaitReady}, it is called back once, on the loop thread, when the selector
+     * reports the channel ready, or failed when the channel is closed with {@link #close(SelectableChannel)}.
+     * One object serves every wait of its owner, so a buffered reader or writer allocates nothing
+     * per wait. The interest is off again when {@link #ready} runs (re-arm from it to wait again).
+     */
+    public abstract static class ReadyWait {
+        private IoState st;
+        private int bit;
+        private boolean armed;
+
+        /** The channel is ready for the operation. Loop thread. */
+        protected abstract void ready();
+
+        /** The channel was closed under the wait ({@link AsynchronousCloseException}). Loop thread. */
+        protected abstract void failed(Throwable error);
+
+        /** True between {@link #awaitReady} and the callback (or {@link #cancelReady}). */
+        public final boolean isArmed() {
+            return armed;
+        }
+
+        /** The selector reported {@code bit}: disarm, then call back. */
+        void onReady() {
+            armed = false;
+            st.set(bit, null);
+            ready();
+        }
+
+        /** Taken off by a close of the channel: the interest is already off. */
+        void onClosed(Throwable why) {
+            armed = false;
+            failed(why);
+        }
+    }
+
     /** Per-channel state, the attachment of its key: at most one pending operation per kind. */
     private final class IoState {
         final SelectionKey key;
-        IoOp read;      // OP_READ
-        IoOp write;     // OP_WRITE
-        IoOp connect;   // OP_CONNECT
-        IoOp accept;    // OP_ACCEPT
+        ReadyWait read;      // OP_READ
+        ReadyWait write;     // OP_WRITE
+        ReadyWait connect;   // OP_CONNECT
+        ReadyWait accept;    // OP_ACCEPT
 
         IoState(SelectableChannel ch) throws IOException {
             this.key = ch.register(selector(), 0, this);
         }
 
-        IoOp get(int bit) {
+        ReadyWait get(int bit) {
             return switch (bit) {
                 case SelectionKey.OP_READ -> read;
                 case SelectionKey.OP_WRITE -> write;
@@ -673,7 +710,7 @@ public final class EventLoop implements FiberHome {
             };
         }
 
-        void set(int bit, IoOp op) {
+        void set(int bit, ReadyWait op) {
             switch (bit) {
                 case SelectionKey.OP_READ -> read = op;
                 case SelectionKey.OP_WRITE -> write = op;
@@ -690,24 +727,24 @@ public final class EventLoop implements FiberHome {
 
         void ready(int readyOps) {
             if (accept != null && (readyOps & SelectionKey.OP_ACCEPT) != 0) {
-                accept.retry();
+                accept.onReady();
             }
             if (connect != null && (readyOps & SelectionKey.OP_CONNECT) != 0) {
-                connect.retry();
+                connect.onReady();
             }
             if (read != null && (readyOps & SelectionKey.OP_READ) != 0) {
-                read.retry();
+                read.onReady();
             }
             if (write != null && (readyOps & SelectionKey.OP_WRITE) != 0) {
-                write.retry();
+                write.onReady();
             }
         }
 
-        List<IoOp> takeAll() {
-            List<IoOp> ops = new ArrayList<>(2);
+        List<ReadyWait> takeAll() {
+            List<ReadyWait> ops = new ArrayList<>(2);
             for (int bit : new int[] {SelectionKey.OP_ACCEPT, SelectionKey.OP_CONNECT,
                     SelectionKey.OP_READ, SelectionKey.OP_WRITE}) {
-                IoOp op = get(bit);
+                ReadyWait op = get(bit);
                 if (op != null) {
                     ops.add(op);
                     set(bit, null);
@@ -717,21 +754,37 @@ public final class EventLoop implements FiberHome {
         }
     }
 
-    private static final class IoOp {
-        final IoState st;
-        final int bit;
+    /** A one-off operation of {@link #io}: retried at each readiness until it no longer would block. */
+    private static final class IoOp extends ReadyWait {
         final IoAttempt attempt;
         final Resolver<Object> r;
 
         IoOp(IoState st, int bit, IoAttempt attempt, Resolver<Object> r) {
-            this.st = st;
-            this.bit = bit;
+            super.st = st;
+            super.bit = bit;
             this.attempt = attempt;
             this.r = r;
         }
 
+        @Override
+        void onReady() {
+            retry();
+        }
+
+        @Override
+        protected void ready() {
+            retry();
+        }
+
+        @Override
+        protected void failed(Throwable error) {
+            r.tryReject(error);
+        }
+
         /** The channel is ready: try again; settle unless it would still block. */
         void retry() {
+            IoState st = super.st;
+            int bit = super.bit;
             Object v;
             try {
                 v = attempt.attempt();
@@ -748,8 +801,47 @@ public final class EventLoop implements FiberHome {
         }
 
         void cancelled() {
-            if (st.get(bit) == this) {
-                st.set(bit, null);
+            IoState st = super.st;
+            if (st.get(super.bit) == this) {
+                st.set(super.bit, null);
+            }
+        }
+    }
+
+    /**
+     * Arms {@code w} to be called back once when {@code ch} is ready for {@code bit} (one of
+     * {@link SelectionKey}'s {@code OP_*}). No attempt is made first: the caller has just seen the
+     * operation would block (or, as Lwt_io does after a short read, knows it would). Arming an
+     * armed wait again does nothing. Loop thread.
+     *
+     * @throws IOException           if the channel is closed (ClosedChannelException)
+     * @throws IllegalStateException if another operation of that kind is pending on {@code ch}
+     */
+    public void awaitReady(SelectableChannel ch, int bit, ReadyWait w) throws IOException {
+        IoState st = w.st;
+        if (st == null || !st.key.isValid()) {
+            st = stateOf(ch);
+            w.st = st;
+        }
+        ReadyWait there = st.get(bit);
+        if (there == w) {
+            return;
+        }
+        if (there != null) {
+            throw new IllegalStateException("another operation of the same kind is already pending on " + ch
+                    + "; wait for its promise before starting the next");
+        }
+        w.bit = bit;
+        w.armed = true;
+        st.set(bit, w);
+    }
+
+    /** Disarms {@code w} if it is armed; its callback will not run. Loop thread. */
+    public void cancelReady(ReadyWait w) {
+        if (w.armed) {
+            w.armed = false;
+            if (w.st.get(w.bit) == w) {
+                w.st.set(w.bit, null);
             }
         }
     }
@@ -807,13 +899,28 @@ public final class EventLoop implements FiberHome {
      */
     public void close(SelectableChannel ch) throws IOException {
         SelectionKey k = keyOf(ch);
-        List<IoOp> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
+        List<ReadyWait> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
         try {
             ch.close();
         } finally {
-            for (IoOp op : pending) {
-                op.r.tryReject(new AsynchronousCloseException());
+            for (ReadyWait op : pending) {
+                op.onClosed(new AsynchronousCloseException());
             }
+        }
+    }
+
+    /**
+     * {@link #close(SelectableChannel)}, and the descriptor released before this returns: a channel
+     * registered with a selector is only really closed when the selector next deregisters its key,
+     * so a listening socket would otherwise keep its port (and accept into its backlog) until the
+     * loop's next poll. The extra {@code selectNow} drops the readiness it sees: the JDK's selectors
+     * are level-triggered, so the next poll reports it again. Loop thread.
+     */
+    public void closeNow(SelectableChannel ch) throws IOException {
+        close(ch);
+        Selector sel = selector;
+        if (sel != null && sel.isOpen()) {
+            sel.selectNow(ignoredReadyKey -> { });
         }
     }
 

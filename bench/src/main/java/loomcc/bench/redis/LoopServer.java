@@ -2,26 +2,18 @@ package loomcc.bench.redis;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import loomcc.internal.lwt.EventLoop;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.LwtMain;
-import loomcc.lwt.LwtUnix;
 import loomcc.lwt.Resolver;
 
 /**
- * The two loop styles' common part: one loomcc event loop on a thread of its own, an accept loop,
- * one {@link #connection} per client, and a stop that closes every connection and waits for each
- * to end. Subclasses say how a connection is served.
+ * The two loop styles' common part: one loomcc event loop on a thread of its own, started with the
+ * server and stopped by {@link #close}, which asks the subclass to end every connection and waits
+ * for that and for the loop. Subclasses listen and serve.
  *
  * <p>Threading: the keyspace, the sessions and the connections belong to the loop thread;
  * {@link #close} is called from any other thread and posts the stop to the loop.
@@ -32,10 +24,8 @@ abstract class LoopServer implements RespServers.Running {
     private final Thread thread;
     private final CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     private EventLoop loop;                    // set on the loop thread before bound completes
-    private ServerSocketChannel server;
     private Resolver<Void> stop;
     private boolean stopping;
-    private final Map<SocketChannel, Lwt<Void>> connections = new HashMap<>();
 
     LoopServer(String name, InetSocketAddress address) throws IOException {
         this.name = name;
@@ -52,8 +42,11 @@ abstract class LoopServer implements RespServers.Running {
         }
     }
 
-    /** Serves one connection; the promise resolves when it is over. The caller closes the channel. */
-    abstract Lwt<Void> connection(SocketChannel channel);
+    /** On the loop: starts listening on {@code address}; returns the bound address. */
+    abstract InetSocketAddress listen(InetSocketAddress address) throws IOException;
+
+    /** On the loop: stops accepting, ends every connection; resolves once all have ended. */
+    abstract Lwt<Void> shutdown();
 
     private void runLoop(InetSocketAddress address) {
         try {
@@ -61,78 +54,16 @@ abstract class LoopServer implements RespServers.Running {
                 loop = EventLoop.current();
                 stop = Lwt.task();
                 try {
-                    server = ServerSocketChannel.open();
-                    server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                    server.bind(address, 1024);
-                    bound.complete((InetSocketAddress) server.getLocalAddress());
-                } catch (IOException e) {
+                    bound.complete(listen(address));
+                } catch (IOException | RuntimeException e) {
                     bound.completeExceptionally(e);
                     return Lwt.resolved(null);
                 }
-                acceptLoop();
                 return stop.promise();
             });
         } catch (Throwable t) {
             bound.completeExceptionally(t);
             System.err.println("[resp " + name + "] the loop failed: " + t);
-        }
-    }
-
-    /** Accepts while connections are there at once; waits (one bind) when none is. */
-    private void acceptLoop() {
-        while (!stopping) {
-            Lwt<SocketChannel> a = LwtUnix.accept(server);
-            if (a.isPending()) {
-                a.map(ch -> {
-                    accepted(ch);
-                    acceptLoop();
-                    return null;
-                }).recover(this::acceptFailed);
-                return;
-            }
-            if (a.isRejected()) {
-                a.recover(this::acceptFailed);
-                return;
-            }
-            accepted(a.getNow());
-        }
-    }
-
-    private <T> Lwt<T> acceptFailed(Throwable e) {
-        if (!stopping) {
-            System.err.println("[resp " + name + "] accept failed: " + e);
-        }
-        return Lwt.resolved(null);
-    }
-
-    private void accepted(SocketChannel ch) {
-        if (stopping) {
-            LwtUnix.close(ch);
-            return;
-        }
-        try {
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        } catch (IOException e) {
-            LwtUnix.close(ch);
-            return;
-        }
-        Lwt<Void> c;
-        try {
-            c = connection(ch);
-        } catch (RuntimeException e) {
-            c = Lwt.failed(e);
-        }
-        Lwt<Void> done = c.recover(e -> {
-            if (!stopping && !(e instanceof IOException)) {
-                System.err.println("[resp " + name + "] connection failed: " + e);
-            }
-            return Lwt.resolved(null);
-        }).whenDone(() -> {
-            connections.remove(ch);
-            LwtUnix.close(ch);
-        });
-        if (done.isPending()) {
-            connections.put(ch, done);
         }
     }
 
@@ -159,11 +90,6 @@ abstract class LoopServer implements RespServers.Running {
             return;
         }
         stopping = true;
-        LwtUnix.close(server);
-        List<Lwt<Void>> waits = new ArrayList<>(connections.values());
-        for (SocketChannel ch : new ArrayList<>(connections.keySet())) {
-            LwtUnix.close(ch);
-        }
-        Lwt.join(waits).whenDone(() -> stop.tryResolve(null));
+        shutdown().whenDone(() -> stop.tryResolve(null));
     }
 }

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -34,17 +35,32 @@ import loomcc.internal.lwt.EventLoop;
  *       only this fiber, which resumes as one of the promise's callbacks (in registration order,
  *       under the loop's nesting bound), like the rest of the body of a {@code bind}.
  *   <li>Cancelling the promise {@code start} returned rejects it with {@link Lwt.Canceled} at
- *       once; the fiber's pending await throws that same {@code Canceled} (its {@code finally}
- *       blocks run), and the promise it waited on is cancelled if it is, or waits on, a task.
- *       A fiber that catches {@code Canceled} and goes on is an ordinary fiber again: its later
- *       awaits work as usual. What it returns then is dropped (the promise is already rejected);
+ *       once. A fiber suspended in an await: that await throws the same {@code Canceled} before
+ *       {@code cancel()} returns (its {@code finally} blocks have run), also when what it awaited
+ *       has already completed (say from another thread) but the fiber has not run again; the
+ *       promise it waited on is cancelled if it is, or waits on, a task. A fiber that is running
+ *       (it cancelled itself, or code on its own stack did): its next {@code await},
+ *       {@code pause}, {@code sleep}, {@code detach} or {@code awaitCallback} throws the
+ *       {@code Canceled}, even on a resolved promise. A fiber inside {@code detached}: the block
+ *       is not interrupted, and {@code detached} throws the {@code Canceled} when it returns.
+ *       Each time, that one call only: a fiber that catches {@code Canceled} and goes on is an
+ *       ordinary fiber again. What it returns then is dropped (the promise is already rejected);
  *       an exception it throws then, other than a {@code Canceled}, goes to the loop's
  *       async-exception handler, so it is not lost.
+ *   <li>A fiber runs every piece of its own code in the fiber, including the functions that
+ *       {@code bind}, {@code map}, {@code recover} and {@code whenDone} run at once on a resolved
+ *       promise inside it (they may await). A fiber counts its own callback nesting: past the
+ *       loop's bound such a function waits in the fiber's own queue, which the fiber runs before
+ *       it next suspends or ends (or when its own nesting is back to 0), never on the loop's. A
+ *       suspended fiber holds none of the loop's nesting depth.
  *   <li>A loop that ends (its main promise resolved) while fibers are still suspended logs one
  *       warning with their number: nothing will resume them and their {@code finally} blocks will
  *       not run. Cancel them, or resolve what they wait on, first.
- *   <li>{@code await} outside a fiber is an {@link IllegalStateException} that says to wrap the
- *       code in {@code LwtFiber.start}, even on a resolved promise; {@code await} where the stack
+ *   <li>{@code await} (and {@code pause}, {@code sleep}, {@code detach}, {@code awaitCallback})
+ *       outside a fiber is an {@link IllegalStateException} that says to wrap the code in
+ *       {@code LwtFiber.start}, even on a resolved promise, before anything runs;
+ *   <li>{@code await} on any {@code CompletionStage} works, {@code CompletableFuture.completedStage}
+ *       and {@code minimalCompletionStage()} included, and stages that are not a {@code Future}; {@code await} where the stack
  *       cannot be captured throws {@link loomcc.cont.PinnedException} and the loop keeps running.
  *   <li>No method declares a checked exception; exceptions cross as the same instance. To catch a
  *       checked one, catch {@code Exception} and test its type.
@@ -99,6 +115,8 @@ public final class LwtFiber {
             }
         });
         if (!f.isDone()) {
+            // Waiting: the await throws at once. Running (cancelled from its own stack) or in
+            // detached: its next suspension point throws (Fiber.cancel).
             p.onCancel(() -> f.cancel(p.rawResult() instanceof Lwt.Canceled c ? c : new Lwt.Canceled()));
         }
         return p;
@@ -141,6 +159,9 @@ public final class LwtFiber {
     /**
      * Lets the loop run one turn (other fibers, I/O, timers), as {@code await(Lwt.pause())} does,
      * in order with paused promises, but without making a promise: the fiber itself is queued.
+     *
+     * @throws IllegalStateException outside a fiber
+     * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules)
      */
     public static void pause() {
         Fiber.await(loop("LwtFiber.pause"), PAUSE);
@@ -173,10 +194,40 @@ public final class LwtFiber {
 
     /**
      * {@code Lwt_preemptive.detach} in direct style: runs {@code blocking} on the pool and waits
-     * for it; the loop and the other fibers go on meanwhile.
+     * for it; the loop and the other fibers go on meanwhile. The work starts once the fiber is
+     * suspended, so nothing runs when the call is refused.
+     *
+     * @throws IllegalStateException outside a fiber, before anything runs
+     * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules), before
+     *         anything runs
      */
+    @SuppressWarnings("unchecked")
     public static <T> T detach(Callable<T> blocking) {
-        return await(LwtPreemptive.detach(blocking));
+        Objects.requireNonNull(blocking, "LwtFiber.detach: blocking");
+        if (Fiber.current() == null) {
+            throw new IllegalStateException("LwtFiber.detach called outside a fiber: run it inside"
+                    + " LwtFiber.start(() -> ...), or use LwtPreemptive.detach(blocking), which returns a"
+                    + " promise, from promise-style code");
+        }
+        return (T) Fiber.await((Callable<Object>) blocking, DETACH);
+    }
+
+    /** detach's wait: the pool work starts after the capture (in the registration), then as await. */
+    private static final Awaiter.Suspending<Callable<Object>, Object> DETACH = new Awaiter.Suspending<>() {
+        @Override
+        public Object onComplete(Callable<Object> blocking, BiConsumer<? super Object, ? super Throwable> wakeUp) {
+            Lwt<Object> p = LwtPreemptive.detach(blocking);
+            return new Detached(p, LwtAwaiter.<Object>get().onComplete(p, wakeUp));
+        }
+
+        @Override
+        public void abandon(Callable<Object> blocking, Object registration) {
+            Detached d = (Detached) registration;
+            LwtAwaiter.<Object>get().abandon(d.promise, d.registration);
+        }
+    };
+
+    private record Detached(Lwt<Object> promise, Object registration) {
     }
 
     /**

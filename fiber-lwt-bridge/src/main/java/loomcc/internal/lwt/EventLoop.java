@@ -26,6 +26,7 @@ import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
 import loomcc.lwt.DeadlockException;
+import loomcc.internal.fiber.Nesting;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
 import org.jctools.queues.MessagePassingQueue;
@@ -68,7 +69,7 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  *
  * <p>Not API (see package-info).
  */
-public final class EventLoop implements FiberHome {
+public final class EventLoop implements FiberHome, Nesting {
 
     /** Work posted from another thread that must hear about it if the loop stops before running it. */
     public interface Abandonable {
@@ -656,6 +657,24 @@ public final class EventLoop implements FiberHome {
     /** The engine of this loop's thread: its nesting depth and deferred queue. */
     Engine engine() {
         return engine;
+    }
+
+    // The fiber runtime keeps the engine's nesting count in step with each fiber's frames (see
+    // Engine, "Fibers and the nesting count"). Loop thread only; no thread-local lookup.
+
+    @Override
+    public void mount(int own) {
+        engine.mountFiber(own);
+    }
+
+    @Override
+    public int unmount() {
+        return engine.unmountFiber();
+    }
+
+    @Override
+    public void settle() {
+        engine.settleFiber();
     }
 
     /**

@@ -13,17 +13,22 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import loomcc.internal.cont.Backend;
 import loomcc.internal.cont.Backends;
+import loomcc.internal.cont.Migration;
 
 /**
  * The spec on the JDK continuation backend, plus what only that backend promises: the body runs
  * on the thread that resumes it, pinning is reported, a too-large stack is reported, a dropped
- * continuation is collected. Surefire also runs this class under -Xint and C1 (fiber-core/pom.xml).
+ * continuation is collected. Surefire also runs this class under -Xint and C1, and its
+ * cross-thread tests with the JIT flag that makes them safe (fiber-core/pom.xml).
  */
+@Tag("loom")
 class LoomBackendContinuationTest extends ContinuationSpec {
 
     @Override
@@ -32,6 +37,7 @@ class LoomBackendContinuationTest extends ContinuationSpec {
     }
 
     @Test
+    @Tag(CROSS_THREAD)
     void theBodyRunsOnTheThreadThatResumesIt() throws Exception {
         Prompt<Object> p = prompt("where");
         Thread caller = Thread.currentThread();
@@ -51,6 +57,47 @@ class LoomBackendContinuationTest extends ContinuationSpec {
         }).get(30, TimeUnit.SECONDS);
         assertEquals("ok", r);
         assertEquals(List.of(caller, resumer.get()), seen);
+    }
+
+    /**
+     * The configuration users run (C2, no diagnostic flag): a resume on another thread is
+     * refused at once, names the three ways out, and leaves the continuation resumable where it
+     * was captured. Before: it ran, and C2-compiled frames could keep the old thread.
+     */
+    @Test
+    @Tag("refuses-cross-thread")
+    void aResumeOnAnotherThreadIsRefusedBeforeAnythingChangesAndNamesTheWaysOut() throws Exception {
+        assertFalse(Migration.crossThreadSafe(), "this execution must be C2 without -XX:-InlineThreadNatives");
+        Prompt<Object> p = prompt("here");
+        List<String> trail = new ArrayList<>();
+        Object k = p.reset(() -> {
+            String v = p.shift(c -> c);
+            trail.add(v + " on " + Thread.currentThread().getName());
+            return v;
+        });
+        @SuppressWarnings("unchecked")
+        Continuation<String, Object> c = (Continuation<String, Object>) k;
+        Thread here = Thread.currentThread();
+        for (Function<Continuation<String, Object>, Object> resume : List.<Function<Continuation<String, Object>, Object>>of(
+                x -> x.resume("elsewhere"), x -> x.resumeWithException(new RuntimeException("elsewhere")))) {
+            Object outcome = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return resume.apply(c);
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            }, r -> new Thread(r, "foreign").start()).get(30, TimeUnit.SECONDS);
+            IllegalStateException e = assertInstanceOf(IllegalStateException.class, outcome);
+            String m = e.getMessage();
+            assertTrue(m.contains("'" + here.getName() + "'") && m.contains("'foreign'"), m);
+            assertTrue(m.contains("-XX:+UnlockDiagnosticVMOptions -XX:-InlineThreadNatives"), m);
+            assertTrue(m.contains("-Dloomcc.backend=vthread"), m);
+            assertTrue(m.contains("resume it on that thread"), m);
+        }
+        assertEquals(List.of(), trail, "nothing ran");
+        assertTrue(c.toString().contains("suspended"), c.toString());
+        assertEquals("here", c.resume("here"), "still resumable on the thread that captured it");
+        assertEquals(List.of("here on " + here.getName()), trail);
     }
 
     // ---------------------------------------------------------------- pinning

@@ -126,12 +126,9 @@ public final class Prompt<R> {
         String pinned;
         try {
             pinned = backend.suspend(runner);
-        } catch (StackOverflowError e) {
+        } catch (StackOverflowError e) { // only the backend's yield was running: see Suspend.tooDeep
             frame.forgetCapture();
-            if (Suspend.isTooDeep(e)) {
-                throw Suspend.tooDeep(e, "shift", "shift on " + this, "the shift and its reset");
-            }
-            throw e;
+            throw Suspend.tooDeep(e, "shift", "shift on " + this, "the shift and its reset");
         }
         if (pinned == null && k.entered) {
             return k.takeValue();

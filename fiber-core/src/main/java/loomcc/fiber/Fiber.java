@@ -419,10 +419,7 @@ public final class Fiber<T> {
 
     private Error notSuspended(StackOverflowError e, boolean await) {
         String verb = forget(await);
-        if (Suspend.isTooDeep(e)) {
-            throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
-        }
-        return e;
+        throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
     }
 
     private RuntimeException notSuspended(String pinned, boolean await) {

@@ -212,6 +212,69 @@ class LoomBackendContinuationTest extends ContinuationSpec {
         return 1 + tooDeep(p, n - 1, caught);
     }
 
+    /**
+     * Shifts at every depth down to the end of a small thread stack: where the JVM has no stack
+     * left to freeze the frames (Continuation.doYield overflows), the shift throws
+     * StackTooDeepException, never a bare StackOverflowError from inside the yield. Before: a
+     * bare StackOverflowError from doYield, at 65 000 to 80 000 frames on an 8 MB stack.
+     */
+    @Test
+    void noStackLeftToYieldFailsAtTheShiftWithStackTooDeepException() throws Exception {
+        Prompt<Object> p = prompt("no-room");
+        int[] counts = new int[3]; // suspended, too deep, bare StackOverflowError from the yield
+        Throwable[] bare = new Throwable[1];
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread small = new Thread(null, () -> {
+            try {
+                Object r = p.reset(() -> descend(p, counts, bare));
+                while (r instanceof Continuation<?, ?> k) {
+                    @SuppressWarnings("unchecked")
+                    Continuation<Object, Object> c = (Continuation<Object, Object>) k;
+                    r = c.resume(null);
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "small-stack", 512 * 1024);
+        small.start();
+        small.join(TimeUnit.MINUTES.toMillis(2));
+        assertFalse(small.isAlive());
+        assertEquals(null, failed.get());
+        assertEquals(null, bare[0], "a bare StackOverflowError came out of the yield");
+        assertTrue(counts[1] > 0, "some depths had no room to yield: " + java.util.Arrays.toString(counts));
+        assertTrue(counts[0] > 0, "shallower ones suspended: " + java.util.Arrays.toString(counts));
+    }
+
+    /** Recurses to the end of the stack, then shifts once at every depth on the way back. */
+    private static Object descend(Prompt<Object> p, int[] counts, Throwable[] bare) {
+        try {
+            descend(p, counts, bare);
+        } catch (StackOverflowError bottom) {
+            // the recursion itself ran out: only here, never from inside a shift (caught below)
+        }
+        try {
+            p.<Object>shift(k -> k);
+            counts[0]++;
+        } catch (StackTooDeepException e) {
+            counts[1]++;
+        } catch (StackOverflowError e) {
+            if (bare[0] == null && fromTheYield(e)) {
+                bare[0] = e;
+            }
+        }
+        return null;
+    }
+
+    /** True when the error was thrown inside the JDK continuation (its freeze), not entering shift. */
+    private static boolean fromTheYield(StackOverflowError e) {
+        for (StackTraceElement f : e.getStackTrace()) {
+            if (f.getClassName().equals("jdk.internal.vm.Continuation")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ---------------------------------------------------------------- memory
 
     @Test

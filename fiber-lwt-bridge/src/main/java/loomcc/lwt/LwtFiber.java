@@ -3,6 +3,8 @@ package loomcc.lwt;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -81,12 +83,30 @@ public final class LwtFiber {
      * @throws IllegalStateException if no loop runs on this thread
      */
     public static <T> Lwt<T> start(Supplier<T> body) {
+        return startNamed(null, body);
+    }
+
+    /**
+     * {@link #start(Supplier)} with a name for the fiber, which shows in {@link #dump()}, in the
+     * loop's warnings, in the fiber's {@code toString} and in JFR events ({@code LwtIo.serve}
+     * names a connection's fiber after the peer). Names need not be unique. Unnamed fibers are
+     * called {@code fiber-<id>}, numbered by their loop.
+     *
+     * @throws NullPointerException if {@code name} or {@code body} is null
+     * @throws IllegalStateException if no loop runs on this thread
+     */
+    public static <T> Lwt<T> start(String name, Supplier<T> body) {
+        Objects.requireNonNull(name, "LwtFiber.start: name (use start(body) for a fiber with a default name)");
+        return startNamed(name, body);
+    }
+
+    private static <T> Lwt<T> startNamed(String name, Supplier<T> body) {
         Objects.requireNonNull(body, "LwtFiber.start: body");
         EventLoop loop = EventLoop.require("LwtFiber.start");
         Resolver<T> r = Lwt.task();
         Lwt<T> p = r.promise();
         loop.fiberStarted();
-        Fiber<T> f = Fiber.start(loop, body, (v, e) -> {
+        Fiber<T> f = Fiber.start(loop, name, body, (v, e) -> {
             loop.fiberEnded();
             if (e == null) {
                 r.tryResolve(v);
@@ -119,7 +139,22 @@ public final class LwtFiber {
      * taken off; cancelling the fiber cancels the stage if it is a pending {@code Future}.
      */
     public static <T> T await(CompletionStage<T> s) {
-        return Fiber.await(s);
+        EventLoop l = homeLoop();
+        if (l == null) {
+            return Fiber.await(s);
+        }
+        l.beginExternalWait();                           // a virtual clock waits for the stage
+        try {
+            return Fiber.await(s);
+        } finally {
+            l.endExternalWait();
+        }
+    }
+
+    /** The current fiber's loop, or null (outside a fiber, or a fiber on another home). */
+    private static EventLoop homeLoop() {
+        Fiber<?> f = Fiber.current();
+        return f != null && f.home() instanceof EventLoop l ? l : null;
     }
 
     /**
@@ -197,18 +232,39 @@ public final class LwtFiber {
     }
 
     /**
-     * CPC's {@code cpc_detached}: this fiber itself moves to a pool thread, runs {@code block}
-     * there, and comes back to the loop thread, where this returns the block's value or throws its
-     * exception. Unlike {@link #detach} nothing is allocated on the loop for it, and the block sees
-     * the fiber's {@link loomcc.fiber.FiberLocal}s. The block must not touch the loop's promises
-     * (it is not on the loop thread); {@link LwtPreemptive#runInMain} works from it. The fiber
-     * moves between threads, so on JDK 25 run with {@code -XX:+UnlockDiagnosticVMOptions
-     * -XX:-InlineThreadNatives} (see {@link loomcc.cont.Continuation}); {@link #detach} needs
-     * nothing of the kind.
+     * CPC's {@code cpc_detached}: runs {@code block} on the pool on behalf of this fiber, which
+     * waits for it on the loop (like an await: the loop and the other fibers go on), then
+     * returns the block's value or throws its exception (the same instance). Unlike
+     * {@link #detach}, no promise is made, and the block sees the fiber's
+     * {@link loomcc.fiber.FiberLocal}s. In the block, {@code Thread.currentThread()} and every
+     * {@code ThreadLocal} are the pool thread's: the fiber's own frames never leave the loop
+     * thread. The block must not touch the loop's promises (it is not on the loop thread);
+     * {@link LwtPreemptive#runInMain} from it reaches this fiber's loop; {@code await} and
+     * {@code detached} in it throw {@link IllegalStateException}.
+     *
+     * <p>Cancelling the fiber while the block runs rejects its promise at once; the block is not
+     * interrupted, and this throws {@link Lwt.Canceled} when it returns. If the loop ends while
+     * the block runs, the fiber is counted in the loop's end-of-run warning and the block's
+     * outcome is dropped when it comes: nothing is thrown into the pool thread.
      */
     public static <T> T detached(Supplier<T> block) {
-        EventLoop loop = EventLoop.require("LwtFiber.detached");
-        return Fiber.detached(LwtPreemptive.poolFor(loop), block);
+        EventLoop loop = loop("LwtFiber.detached");
+        Executor pool = LwtPreemptive.poolFor(loop);
+        boolean[] handed = {false};
+        try {
+            return Fiber.detached(task -> {           // on the loop, once the fiber is captured
+                pool.execute(task);
+                handed[0] = true;
+                loop.detachedStarted();
+                loop.beginExternalWait();             // a virtual clock waits for the block
+            }, block);
+        } finally {
+            if (handed[0]) {
+                // not reached when the loop ends first: the fiber stays counted
+                loop.endExternalWait();
+                loop.detachedEnded();
+            }
+        }
     }
 
     /**
@@ -218,6 +274,96 @@ public final class LwtFiber {
      * throws {@link IllegalStateException} to its caller.
      */
     public static <T> T awaitCallback(Consumer<? super Callback<T>> register) {
-        return Fiber.awaitCallback(register);
+        EventLoop l = homeLoop();
+        if (l == null) {
+            return Fiber.awaitCallback(register);
+        }
+        l.beginExternalWait();                           // a virtual clock waits for the callback
+        try {
+            return Fiber.awaitCallback(register);
+        } finally {
+            l.endExternalWait();
+        }
+    }
+    /**
+     * Runs {@code body} in this fiber with a deadline ({@code Lwt_unix.with_timeout} in direct
+     * style, kotlinx's {@code withTimeout}). If the body has not ended {@code seconds} from now, the
+     * await it is suspended in throws a fresh {@link Lwt.Canceled} (and what it waited on is
+     * cancelled, as when the fiber is cancelled: a lock or stream wait leaves its queue); the body's
+     * {@code finally} blocks run (their awaits work as usual), and once the body has ended this
+     * throws {@link TimeoutException}, with that {@code Canceled} as its cause. Once the deadline
+     * has passed, the body's outcome is dropped for the timeout: a value it still returns, or a
+     * different exception it throws (added to the {@code TimeoutException} as suppressed), except a
+     * {@code Canceled} sent by someone else (the fiber itself was cancelled), which comes out as it
+     * is. Nested timeouts work: each one only answers for its own deadline.
+     *
+     * <p>If the deadline passes while the fiber is not suspended in an await (it runs a
+     * {@link #detached} block, or its resume is already on its way), nothing is interrupted; the
+     * timeout still wins when the body ends.
+     *
+     * @param seconds the time limit, at least 0
+     * @param body    the work, run at once in this fiber
+     * @return the body's value, if it ends before the deadline
+     * @throws TimeoutException         if the deadline passed first
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    outside a fiber
+     */
+    public static <T> T withTimeout(double seconds, Supplier<T> body) throws TimeoutException {
+        double delay = LwtUnix.checkDelay("LwtFiber.withTimeout", seconds);
+        Objects.requireNonNull(body, "LwtFiber.withTimeout: body");
+        Fiber<?> fiber = Fiber.current();
+        if (fiber == null) {
+            throw new IllegalStateException("LwtFiber.withTimeout called outside a fiber: the body runs in"
+                    + " the calling fiber; wrap the code in LwtFiber.start(() -> ...), or use"
+                    + " LwtUnix.withTimeout(seconds, () -> promise) in promise code");
+        }
+        Deadline deadline = new Deadline(fiber);
+        Lwt<Void> timer = loop("LwtFiber.withTimeout").sleep(delay);
+        timer.addCallback(deadline);
+        T value;
+        try {
+            value = body.get();
+        } catch (Throwable t) {
+            if (deadline.reason == null || (t instanceof Lwt.Canceled && t != deadline.reason)) {
+                throw t;
+            }
+            TimeoutException timeout = deadline.timeout(seconds);
+            if (t != deadline.reason) {
+                timeout.addSuppressed(t);
+            }
+            throw timeout;
+        } finally {
+            timer.cancel();
+        }
+        if (deadline.reason != null) {
+            throw deadline.timeout(seconds);
+        }
+        return value;
+    }
+
+    /** withTimeout's timer callback: at the deadline, interrupts the fiber's pending await. */
+    private static final class Deadline extends Lwt.Callback {
+        private final Fiber<?> fiber;
+        /** The Canceled sent at the deadline; null before it. */
+        Lwt.Canceled reason;
+
+        Deadline(Fiber<?> fiber) {
+            this.fiber = fiber;
+        }
+
+        @Override
+        void run(Lwt<?> timer, Engine e) {
+            if (timer.state() == Lwt.FULFILLED) {
+                reason = new Lwt.Canceled();
+                fiber.cancel(reason);
+            }
+        }
+
+        TimeoutException timeout(double seconds) {
+            TimeoutException t = new TimeoutException("LwtFiber.withTimeout: the body did not end within "
+                    + seconds + " s");
+            t.initCause(reason);
+            return t;
+        }
     }
 }

@@ -578,6 +578,34 @@ class FiberTest {
         return null;
     }
 
+    // ---------------------------------------------------------------- memory
+
+    /**
+     * Fibers suspended on promises nobody will complete, once dropped, are garbage with what they
+     * held, on every backend and without a JVM flag (the virtual-thread backend kept them before).
+     */
+    @Test
+    void abandonedFibersAreGarbageWithWhatTheyHeld() {
+        int n = 1_000;
+        List<java.lang.ref.WeakReference<Object>> refs = new ArrayList<>();
+        home.run(() -> {
+            for (int i = 0; i < n; i++) {
+                Object payload = new Object();
+                refs.add(new java.lang.ref.WeakReference<>(payload));
+                Fiber.start(home, () -> {
+                    Object held = payload;
+                    Fiber.await(new CompletableFuture<Object>()); // nobody completes it, nobody keeps it
+                    return held;
+                }, (v, e) -> { });
+            }
+            return null;
+        });
+        for (int i = 0; i < 20 && refs.stream().anyMatch(r -> r.get() != null); i++) {
+            System.gc();
+        }
+        assertEquals(0, refs.stream().filter(r -> r.get() != null).count(), "payloads of abandoned fibers still reachable");
+    }
+
     // ---------------------------------------------------------------- volume
 
     @Test

@@ -554,7 +554,7 @@ public final class Fiber<T> {
 
     private Error notSuspended(StackOverflowError e, boolean await) {
         String verb = forget(await);
-        throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
+        throw Suspend.tooDeep(e, verb, " in ", this, " and its fiber's start"); // formats nothing here
     }
 
     private RuntimeException notSuspended(String pinned, boolean await) {

@@ -325,6 +325,11 @@ public final class LwtIo {
             return end - start;
         }
 
+        /** The buffer's size now (it grows for a long line, up to the bound); for tests. */
+        int capacity() {
+            return a.length;
+        }
+
         /**
          * The next line, decoded as UTF-8 (malformed bytes become U+FFFD), without its {@code "\n"}
          * or {@code "\r\n"}; an unterminated last line is returned as it is; null at the end of

@@ -19,6 +19,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 
 /**
@@ -120,7 +121,7 @@ class PromiseModelTest {
 
     // ===== The property ===========================================================================
 
-    @Property(edgeCases = EdgeCasesMode.NONE)   // the edge cases are one-step programs: random ones say more
+    @Property(edgeCases = EdgeCasesMode.NONE, shrinking = ShrinkingMode.FULL) // edge cases: one-step programs
     void theImplementationAgreesWithTheModel(@ForAll("programs") List<Op> program) {
         Observed expected = new Model().run(program);
         Observed actual;
@@ -137,8 +138,28 @@ class PromiseModelTest {
         assertEquals(expected.states(), actual.states(), "final states differ (by promise number)");
     }
 
+    /**
+     * The same check on programs made mostly of binds whose functions return promises that are still
+     * pending, where the returned promise becomes a proxy (issue 9, item 11), with cancels, onCancel
+     * hooks and fibers waiting on them.
+     */
+    @Property(edgeCases = EdgeCasesMode.NONE, shrinking = ShrinkingMode.FULL)
+    void proxiesAgreeWithTheModel(@ForAll("proxyPrograms") List<Op> program) {
+        theImplementationAgreesWithTheModel(program);
+    }
+
     @Provide
     Arbitrary<List<Op>> programs() {
+        return programs(new int[] {4, 4, 1, 5, 2, 2, 2, 1, 6, 2, 3, 2, 1, 1, 2, 2}, 4);
+    }
+
+    @Provide
+    Arbitrary<List<Op>> proxyPrograms() {
+        return programs(new int[] {4, 4, 0, 10, 3, 1, 1, 2, 6, 1, 3, 1, 0, 0, 1, 2}, 10);
+    }
+
+    /** Programs with these weights for the ops, in the order of the list below; {@code existing} weighs Ret.Existing. */
+    private static Arbitrary<List<Op>> programs(int[] w, int existing) {
         // Promises and resolvers are named counting back from the newest: 0 is the last one made.
         Arbitrary<Integer> ix = Arbitraries.integers().between(0, 9).withDistribution(RandomDistribution.biased());
         Arbitrary<Integer> v = Arbitraries.integers().between(0, 9);
@@ -146,26 +167,26 @@ class PromiseModelTest {
                 Tuple.of(2, v.map(Value::new)),
                 Tuple.of(1, v.map(Fail::new)),
                 Tuple.of(1, v.map(Throw::new)),
-                Tuple.of(4, ix.map(Existing::new)),
+                Tuple.of(existing, ix.map(Existing::new)),
                 Tuple.of(2, Arbitraries.of(true, false).map(Fresh::new)));
         Arbitrary<List<Integer>> some = ix.list().ofMinSize(1).ofMaxSize(3);
         Arbitrary<Op> op = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.just(new NewPending())),
-                Tuple.of(4, Arbitraries.just(new NewTask())),
-                Tuple.of(1, Arbitraries.of(true, false).flatMap(ok -> v.map(x -> new Const(ok, x)))),
-                Tuple.of(5, ix.flatMap(p -> ret.map(r -> new Bind(p, r)))),
-                Tuple.of(2, ix.flatMap(p -> ret.map(r -> new Recover(p, r)))),
-                Tuple.of(2, ix.flatMap(p -> Arbitraries.of(false, true).map(t -> new Map(p, t)))),
-                Tuple.of(2, ix.flatMap(p -> Arbitraries.of(false, true).map(t -> new WhenDone(p, t)))),
-                Tuple.of(1, ix.map(OnCancel::new)),
-                Tuple.of(6, ix.flatMap(r -> v.map(x -> new Resolve(r, x)))),
-                Tuple.of(2, ix.flatMap(r -> v.map(x -> new Reject(r, x)))),
-                Tuple.of(3, ix.map(Cancel::new)),
-                Tuple.of(2, Arbitraries.of(Kind.class).flatMap(k -> some.map(ps -> new Combine(k, ps)))),
-                Tuple.of(1, Arbitraries.just(new Pause())),
-                Tuple.of(1, Arbitraries.of(false, true).map(Sleep::new)),
-                Tuple.of(2, Arbitraries.just(new Yield())),
-                Tuple.of(2, some.map(StartFiber::new)));
+                Tuple.of(w[0], Arbitraries.just(new NewPending())),
+                Tuple.of(w[1], Arbitraries.just(new NewTask())),
+                Tuple.of(w[2], Arbitraries.of(true, false).flatMap(ok -> v.map(x -> new Const(ok, x)))),
+                Tuple.of(w[3], ix.flatMap(p -> ret.map(r -> new Bind(p, r)))),
+                Tuple.of(w[4], ix.flatMap(p -> ret.map(r -> new Recover(p, r)))),
+                Tuple.of(w[5], ix.flatMap(p -> Arbitraries.of(false, true).map(t -> new Map(p, t)))),
+                Tuple.of(w[6], ix.flatMap(p -> Arbitraries.of(false, true).map(t -> new WhenDone(p, t)))),
+                Tuple.of(w[7], ix.map(OnCancel::new)),
+                Tuple.of(w[8], ix.flatMap(r -> v.map(x -> new Resolve(r, x)))),
+                Tuple.of(w[9], ix.flatMap(r -> v.map(x -> new Reject(r, x)))),
+                Tuple.of(w[10], ix.map(Cancel::new)),
+                Tuple.of(w[11], Arbitraries.of(Kind.class).flatMap(k -> some.map(ps -> new Combine(k, ps)))),
+                Tuple.of(w[12], Arbitraries.just(new Pause())),
+                Tuple.of(w[13], Arbitraries.of(false, true).map(Sleep::new)),
+                Tuple.of(w[14], Arbitraries.just(new Yield())),
+                Tuple.of(w[15], some.map(StartFiber::new)));
         // Short enough that no chain of callbacks reaches the nesting bound (Engine.MAX_NESTING).
         return op.list().ofMinSize(1).ofMaxSize(30).withSizeDistribution(RandomDistribution.uniform());
     }

@@ -94,6 +94,14 @@ public final class Lwt<T> {
      * the first turn's promise stays the one underlying promise and each later turn's promise is a
      * proxy of it that nothing keeps once its read has resolved. As in Lwt, the promise the function
      * returned becomes the proxy, never the outer one: the outer one is what the caller holds.
+     *
+     * Fibers (see Engine's class comment for the mechanics): a function that bind/map/recover/
+     * whenDone runs at once is bounded by the nesting of the code that called it. Inside a fiber that
+     * is the fiber's own nesting, and past the bound the function waits on the fiber's own queue
+     * (Engine.mustDeferAtOnce/deferAtOnce), which the fiber drains in itself: it may await there.
+     * A resolution's callbacks (complete/dispatch, a fiber's resume among them) are bounded by the
+     * thread's whole depth (Engine.mustDefer/defer). A suspended fiber holds no depth: the levels of
+     * its frames leave the count when it suspends and come back on top of whoever resumes it.
      * ========================================================================================== */
 
     // ===== 1. State ===============================================================================
@@ -444,8 +452,8 @@ public final class Lwt<T> {
             link(c);                          // earlier callbacks still queued: keep their order
             return;
         }
-        if (e.mustDefer()) {
-            e.defer(() -> fire(c, e));
+        if (e.mustDeferAtOnce()) {
+            e.deferAtOnce(() -> fire(c, e));  // in a fiber: on its own queue, so it runs in the fiber
             return;
         }
         e.depth++;
@@ -486,7 +494,7 @@ public final class Lwt<T> {
             }
             if (state == FULFILLED) {
                 Engine e = Engine.current();
-                if (!e.mustDefer()) {
+                if (!e.mustDeferAtOnce()) {
                     e.depth++;
                     try {
                         Lwt<U> q = f.apply((T) result);
@@ -527,7 +535,7 @@ public final class Lwt<T> {
             }
             if (state == FULFILLED) {
                 Engine e = Engine.current();
-                if (!e.mustDefer()) {
+                if (!e.mustDeferAtOnce()) {
                     e.depth++;
                     try {
                         return resolved(f.apply((T) result));
@@ -1226,7 +1234,10 @@ public final class Lwt<T> {
      */
     void addCallback(Callback c) {
         Objects.requireNonNull(c, "callback");
-        add(c, Engine.current());
+        Engine o = owner;
+        // The await path (a fiber registering its resume on the loop thread) finds the engine
+        // through the promise, with no thread-local lookup; elsewhere add() checks the thread.
+        add(c, o != null && o.thread == Thread.currentThread() ? o : Engine.current());
     }
 
     /**
@@ -1240,6 +1251,43 @@ public final class Lwt<T> {
         }
         u.unlink(c);
         return true;
+    }
+
+    /**
+     * What this pending promise waits for, when a toolkit primitive made it ("LwtMutex@1b2c3d.lock()",
+     * "LwtStream@...next()", ...), for fiber dumps: the description of its waiter (the
+     * {@link WaitQueue.Waiter} registered on it as an onCancel callback), or of the promise it
+     * follows ({@code withLock}, {@code LwtCondition.await(mutex)}); null when none says.
+     */
+    String waitsFor() {
+        Lwt<?> p = this;
+        for (int hops = 0; p != null && p.state == PENDING && hops < 16; hops++) {
+            for (Callback c = p.cancelHead; c != null; c = c.next) {
+                if (c instanceof WaitQueue.Waiter<?> w) {
+                    return w.describe();
+                }
+            }
+            p = p.howToCancel instanceof Lwt<?> q ? q : null;
+        }
+        return null;
+    }
+
+    /**
+     * LwtAwaiter's hook: this promise was fulfilled, but the fiber that waited on it was cancelled
+     * before its callback ran (the callbacks were deferred past the nesting bound), so the value
+     * will never reach it. A toolkit waiter registered on it passes its grant on (a lock to the
+     * next waiter, a value back to the stream or box).
+     */
+    void undelivered() {
+        if (state != FULFILLED) {
+            return;
+        }
+        for (Callback c = cancelHead; c != null; c = c.next) {
+            if (c instanceof WaitQueue.Waiter<?> w) {
+                w.undelivered();
+                return;
+            }
+        }
     }
 
     /** Number of callbacks registered and not yet run (both lists); for tests and diagnostics. */

@@ -31,6 +31,9 @@ import java.util.Objects;
  * again at once when it is free, which is when {@code Canceled} comes out; when another holder has
  * it, the fiber's claim is queued and counts as held (so the {@code unlock()} in the fiber's
  * {@code finally} stays right), but the fiber's handler runs before that holder has unlocked.
+ * A {@code signal} taken by a waiter whose fiber is cancelled before it ran again (its resume
+ * deferred past the loop's nesting bound) goes to the next waiter when no mutex was given; with a
+ * mutex it is spent on the cancelled waiter.
  *
  * @param <T> the type of the value a signal carries
  */

@@ -154,7 +154,11 @@ public final class LwtCondition<T> {
         return now;
     }
 
-    /** @return true when some {@code await} is waiting */
+    /**
+     * Whether some {@code await} is waiting.
+     *
+     * @return true when some {@code await} is waiting
+     */
     public boolean hasWaiters() {
         return !waiters.isEmpty();
     }

@@ -2,7 +2,10 @@ package loomcc.fiber;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -17,6 +20,10 @@ import loomcc.internal.cont.Backends;
 import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
+import loomcc.internal.fiber.FiberSuspendEvent;
+import loomcc.internal.fiber.LiveFibers;
+import loomcc.internal.fiber.LocalAwaiter;
+import loomcc.internal.fiber.TrackedHome;
 
 /**
  * A fiber: a body of direct-style code that runs on a {@link FiberHome} and suspends, without
@@ -103,6 +110,18 @@ public final class Fiber<T> {
     /** Numbered by the home ({@link FiberHome#nextFiberId}), for the default name. */
     private final int id;
 
+    // Observability (dumps, watchdogs, JFR). Written on the home thread; the await path pays a
+    // clock read and a few plain writes, and one check of whether JFR records suspensions.
+    /** The home's list of live fibers when it keeps one ({@link TrackedHome}), else null. */
+    private final LiveFibers registry;
+    /** Neighbours in {@link #registry}'s list while this fiber is live. */
+    private Fiber<?> prevLive;
+    private Fiber<?> nextLive;
+    /** When the last suspension began, on {@link LiveFibers#clockNanos()}. */
+    private long suspendedAt;
+    /** The JFR event of the suspension in progress, while JFR records them; else null. */
+    private FiberSuspendEvent jfr;
+
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
     // inlines into the caller's frame, and the fewer frames each suspension freezes and thaws.
@@ -125,6 +144,7 @@ public final class Fiber<T> {
         this.home = home;
         this.name = name;
         this.id = home.nextFiberId();
+        this.registry = home instanceof TrackedHome t ? t.fiberList() : null;
         this.body = body;
         this.onDone = onDone;
         this.runner = BACKEND.newRunner(SCOPE, this::runBody);
@@ -166,6 +186,7 @@ public final class Fiber<T> {
                     + " start with home.execute(...) from other threads)");
         }
         Fiber<T> f = new Fiber<>(home, name, body, onDone, current());
+        f.link();
         f.drive(null, null);
         return f;
     }
@@ -353,7 +374,26 @@ public final class Fiber<T> {
         resumeValue = value;
         resumeError = error;
         resumes++;
-        if (runner.runUntilYield()) {
+        FiberSuspendEvent ev = jfr;
+        if (ev != null) {
+            jfr = null;
+            ev.commit();
+        }
+        LiveFibers reg = registry;
+        boolean tracked = reg != null && state != State.DETACHED; // not on a pool thread
+        Fiber<?> outer = null;
+        if (tracked) {
+            outer = reg.running;
+            reg.running = this;
+        }
+        boolean done = runner.runUntilYield();
+        if (tracked) {
+            reg.running = outer;
+            if (!done) {
+                suspendedAt = reg.clockNanos();
+            }
+        }
+        if (done) {
             complete(result, failure);
             return;
         }
@@ -367,6 +407,9 @@ public final class Fiber<T> {
                 w = new Wait(this);
             } else {
                 spareWait = null;
+            }
+            if (FiberSuspendEvent.ENABLED.isEnabled()) {
+                beginJfr(p, a);
             }
             w.arm(p, a);
         } else {
@@ -392,6 +435,7 @@ public final class Fiber<T> {
             return;
         }
         state = State.DONE;
+        unlink();
         wait = null;
         locals = null;
         result = null;
@@ -454,6 +498,153 @@ public final class Fiber<T> {
         awaited = null;
         afterYield = null;
         return await ? "await" : "detached";
+    }
+
+    // ------------------------------------------------------------------------------ observability
+
+    /** Joins the home's list of live fibers, if it keeps one. Home thread. */
+    private void link() {
+        LiveFibers reg = registry;
+        if (reg == null) {
+            return;
+        }
+        Fiber<?> t = reg.tail;
+        prevLive = t;
+        if (t == null) {
+            reg.head = this;
+        } else {
+            t.nextLive = this;
+        }
+        reg.tail = this;
+        reg.count++;
+    }
+
+    /** Leaves the list (the fiber ended). Home thread. */
+    private void unlink() {
+        LiveFibers reg = registry;
+        if (reg == null || (prevLive == null && reg.head != this)) {
+            return; // not tracked, or already out
+        }
+        Fiber<?> p = prevLive;
+        Fiber<?> n = nextLive;
+        if (p == null) {
+            reg.head = n;
+        } else {
+            p.nextLive = n;
+        }
+        if (n == null) {
+            reg.tail = p;
+        } else {
+            n.prevLive = p;
+        }
+        prevLive = null;
+        nextLive = null;
+        reg.count--;
+    }
+
+    private void beginJfr(Object promise, Awaiter<?, ?> awaiter) {
+        FiberSuspendEvent e = new FiberSuspendEvent();
+        if (e.shouldCommit()) {
+            e.fiber = name();
+            e.waitsFor = describe(promise, awaiter);
+            e.begin();
+            jfr = e;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String describe(Object promise, Awaiter<?, ?> awaiter) {
+        String d = null;
+        try {
+            d = ((Awaiter<Object, ?>) awaiter).describe(promise);
+        } catch (RuntimeException e) {
+            d = "(describe failed: " + e + ")"; // a dump must not fail for one fiber
+        }
+        return d != null ? d : "a " + promise.getClass().getSimpleName() + " " + promise;
+    }
+
+    /**
+     * True when something other than the home's own work is to wake this fiber: it runs a
+     * detached block, or it waits for a {@code CompletionStage}, a callback, or any promise whose
+     * {@link Awaiter} is not known to be completed by the home alone. Home thread.
+     */
+    public boolean awaitsAnotherThread() {
+        State st = state;
+        Wait w = wait;
+        return st == State.DETACHED
+                || (st == State.WAITING && w != null && !(w.awaiter instanceof LocalAwaiter));
+    }
+
+    /**
+     * The live fibers of {@code home}, oldest first: started and not ended (a fiber suspended on
+     * a promise nobody holds any more counts until the home ends). Only homes that list their
+     * fibers (an Lwt event loop does) have any; for others the list is empty. Home thread.
+     */
+    public static List<Fiber<?>> live(FiberHome home) {
+        if (!(home instanceof TrackedHome t)) {
+            return List.of();
+        }
+        List<Fiber<?>> all = new ArrayList<>(t.fiberList().count);
+        for (Fiber<?> f = t.fiberList().head; f != null; f = f.nextLive) {
+            all.add(f);
+        }
+        return all;
+    }
+
+    /**
+     * This fiber as a thread dump shows a thread: a line with its name, its state ({@code
+     * running}, {@code suspended} or {@code detached}), for how long (to within a tenth of a
+     * second, on its home's clock) and what it waits for, then its own frames as {@code at ...}
+     * lines (those of a suspended fiber; a running one is on its thread's stack, a detached one
+     * on a pool thread's). Home thread.
+     */
+    public String dump() {
+        StringBuilder sb = new StringBuilder();
+        sb.append('"').append(name()).append("\" ");
+        State st = state;
+        LiveFibers reg = registry;
+        String since = reg == null ? "" : String.format(Locale.ROOT, " for %.1f s",
+                Math.max(0, reg.clockNanos() - suspendedAt) / 1e9);
+        switch (st) {
+            case RUNNING -> sb.append("running");
+            case DONE -> sb.append("done");
+            case DETACHED -> sb.append("detached").append(since).append(", running a block on a pool thread");
+            case WAITING -> {
+                Wait w = wait;
+                sb.append("suspended").append(since);
+                if (w != null && w.awaiter != null) {
+                    sb.append(", waits for ").append(describe(w.promise, w.awaiter));
+                }
+            }
+        }
+        sb.append('\n');
+        if (st == State.WAITING) {
+            for (StackTraceElement e : ownFrames(runner.stackTrace())) {
+                sb.append("\tat ").append(e).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The frames of the fiber's own code: without the capture's frames on top and the runner's below. */
+    static List<StackTraceElement> ownFrames(StackTraceElement[] frames) {
+        int from = 0;
+        while (from < frames.length && isMachinery(frames[from].getClassName())) {
+            from++;
+        }
+        int to = frames.length;
+        for (int i = frames.length - 1; i >= from; i--) {
+            if (frames[i].getClassName().equals(Fiber.class.getName()) && frames[i].getMethodName().equals("runBody")) {
+                to = i;
+                break;
+            }
+        }
+        return List.of(frames).subList(from, Math.max(from, to));
+    }
+
+    private static boolean isMachinery(String c) {
+        return c.startsWith("java.") || c.startsWith("jdk.internal.") || c.startsWith("loomcc.internal.")
+                || c.equals(Fiber.class.getName()) || c.startsWith(Fiber.class.getName() + "$");
     }
 
     boolean hasLocal(FiberLocal<?> key) {

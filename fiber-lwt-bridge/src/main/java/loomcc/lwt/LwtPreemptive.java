@@ -118,13 +118,20 @@ public final class LwtPreemptive {
         Objects.requireNonNull(blocking, "LwtPreemptive.detach: blocking");
         EventLoop loop = EventLoop.require("LwtPreemptive.detach");
         Resolver<T> r = Lwt.task();
+        loop.foreignWorkStarted(); // the deadlock report counts it as work in flight
         Pool.EXECUTOR.execute(() -> {
             ORIGIN.set(loop);
             try {
                 T v = blocking.call();
-                loop.post(() -> r.tryResolve(v));
+                loop.post(() -> {
+                    loop.foreignWorkEnded();
+                    r.tryResolve(v);
+                });
             } catch (Throwable t) {
-                loop.post(() -> r.tryReject(t));
+                loop.post(() -> {
+                    loop.foreignWorkEnded();
+                    r.tryReject(t);
+                });
             } finally {
                 ORIGIN.remove();
             }

@@ -23,4 +23,13 @@ public interface Runner {
     Object attachment();
 
     void attach(Object attachment);
+
+    /**
+     * The frames of the body while it is suspended (innermost first, as {@link Thread#getStackTrace}
+     * gives them, the backend's own frames included), or an empty array if the backend cannot
+     * tell. Call it only while nothing runs the body.
+     */
+    default StackTraceElement[] stackTrace() {
+        return new StackTraceElement[0];
+    }
 }

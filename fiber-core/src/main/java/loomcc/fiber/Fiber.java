@@ -595,8 +595,10 @@ public final class Fiber<T> {
      * This fiber as a thread dump shows a thread: a line with its name, its state ({@code
      * running}, {@code suspended} or {@code detached}), for how long (to within a tenth of a
      * second, on its home's clock) and what it waits for, then its own frames as {@code at ...}
-     * lines (those of a suspended fiber; a running one is on its thread's stack, a detached one
-     * on a pool thread's). Home thread.
+     * lines (those of a suspended fiber, and of a running one on the vthread backend, where it
+     * has a thread of its own; otherwise a running one is on its home thread's stack, a
+     * detached one on a pool thread's). Home thread; a watchdog may call it from another thread
+     * for the running fiber (the state it reads may then be stale).
      */
     public String dump() {
         StringBuilder sb = new StringBuilder();
@@ -618,18 +620,19 @@ public final class Fiber<T> {
             }
         }
         sb.append('\n');
-        if (st == State.WAITING) {
-            for (StackTraceElement e : ownFrames(runner.stackTrace())) {
-                sb.append("\tat ").append(e).append('\n');
-            }
+        StackTraceElement[] frames = st == State.WAITING ? runner.stackTrace()
+                : st == State.RUNNING ? runner.runningStackTrace() // on a thread of its own (vthread backend)
+                : new StackTraceElement[0];
+        for (StackTraceElement e : ownFrames(frames, st == State.WAITING)) {
+            sb.append("\tat ").append(e).append('\n');
         }
         return sb.toString();
     }
 
     /** The frames of the fiber's own code: without the capture's frames on top and the runner's below. */
-    static List<StackTraceElement> ownFrames(StackTraceElement[] frames) {
+    static List<StackTraceElement> ownFrames(StackTraceElement[] frames, boolean suspended) {
         int from = 0;
-        while (from < frames.length && isMachinery(frames[from].getClassName())) {
+        while (suspended && from < frames.length && isMachinery(frames[from].getClassName())) {
             from++;
         }
         int to = frames.length;

@@ -32,4 +32,13 @@ public interface Runner {
     default StackTraceElement[] stackTrace() {
         return new StackTraceElement[0];
     }
+
+    /**
+     * The frames of the body while it runs, where they are on a thread of the body's own (the
+     * vthread backend); empty where the body runs on the caller's thread, whose own stack shows
+     * them. Any thread.
+     */
+    default StackTraceElement[] runningStackTrace() {
+        return new StackTraceElement[0];
+    }
 }

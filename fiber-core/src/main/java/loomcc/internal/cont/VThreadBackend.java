@@ -161,6 +161,11 @@ final class VThreadBackend implements Backend {
             return t == null ? new StackTraceElement[0] : t.getStackTrace();
         }
 
+        @Override
+        public StackTraceElement[] runningStackTrace() {
+            return stackTrace();
+        }
+
         /** Gives the turn to the body (starting it the first time) and waits for it back. */
         private void handOff() {
             turn = BODY;

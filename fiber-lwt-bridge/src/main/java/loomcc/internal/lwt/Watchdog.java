@@ -172,6 +172,12 @@ final class Watchdog implements Runnable {
         for (StackTraceElement e : stack) {
             sb.append("\n\tat ").append(e);
         }
+        if (f != null) {
+            String own = f.dump();                        // has frames only where the fiber has a thread
+            if (own.contains("\tat ")) {                 // of its own (vthread backend)
+                sb.append("\nThe running fiber's own stack:\n").append(own.stripTrailing());
+            }
+        }
         System.getLogger("loomcc").log(System.Logger.Level.WARNING, sb.toString());
         LoopStallEvent ev = new LoopStallEvent();
         if (ev.isEnabled()) {

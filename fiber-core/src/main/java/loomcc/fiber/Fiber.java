@@ -408,7 +408,7 @@ public final class Fiber<T> {
             } else {
                 spareWait = null;
             }
-            if (FiberSuspendEvent.ENABLED.isEnabled()) {
+            if (FiberSuspendEvent.recording()) {
                 beginJfr(p, a);
             }
             w.arm(p, a);

@@ -39,6 +39,8 @@ final class Watchdog implements Runnable {
     private static final Set<EventLoop> LOOPS = ConcurrentHashMap.newKeySet();
     private static final Object START_LOCK = new Object();
     private static volatile Thread thread;
+    /** Set while the watchdog parks with no loop to watch: only then does a new loop unpark it. */
+    private static volatile boolean parkedForGood;
 
     /** What the watchdog knows of one loop (watchdog thread only). */
     private static final class Watch {
@@ -69,7 +71,11 @@ final class Watchdog implements Runnable {
                 }
             }
         }
-        LockSupport.unpark(t); // it may be parked with no loop to watch
+        if (parkedForGood) {
+            // NOTE: no lost wake-up: the watchdog sets the flag, then re-checks LOOPS before it
+            // parks; we added to LOOPS before reading the flag (both volatile/concurrent).
+            LockSupport.unpark(t); // only then: a wake-up per LwtMain.run would cost a context switch
+        }
     }
 
     static void unregister(EventLoop loop) {
@@ -82,7 +88,11 @@ final class Watchdog implements Runnable {
             try {
                 long tick = tickNanos();
                 if (LOOPS.isEmpty() && watches.isEmpty()) {
-                    LockSupport.park(this);               // until a loop registers
+                    parkedForGood = true;
+                    if (LOOPS.isEmpty()) {
+                        LockSupport.park(this);           // until a loop registers
+                    }
+                    parkedForGood = false;
                 } else {
                     LockSupport.parkNanos(this, tick);
                 }
@@ -179,6 +189,9 @@ final class Watchdog implements Runnable {
             }
         }
         System.getLogger("loomcc").log(System.Logger.Level.WARNING, sb.toString());
+        if (!jdk.jfr.FlightRecorder.isInitialized()) {
+            return;                                       // JFR not in use: do not start it (see FiberSuspendEvent)
+        }
         LoopStallEvent ev = new LoopStallEvent();
         if (ev.isEnabled()) {
             ev.begin();

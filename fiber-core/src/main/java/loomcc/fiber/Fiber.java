@@ -119,8 +119,6 @@ public final class Fiber<T> {
     private Fiber<?> nextLive;
     /** When the last suspension began, on {@link LiveFibers#clockNanos()}. */
     private long suspendedAt;
-    /** The JFR event of the suspension in progress, while JFR records them; else null. */
-    private FiberSuspendEvent jfr;
 
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
@@ -374,15 +372,16 @@ public final class Fiber<T> {
         resumeValue = value;
         resumeError = error;
         resumes++;
-        FiberSuspendEvent ev = jfr;
-        if (ev != null) {
-            jfr = null;
-            ev.commit();
-        }
         LiveFibers reg = registry;
         boolean tracked = reg != null && state != State.DETACHED; // not on a pool thread
         Fiber<?> outer = null;
         if (tracked) {
+            if (reg.jfr != null) {                 // JFR records suspensions: end this one's
+                FiberSuspendEvent ev = reg.jfr.remove(this);
+                if (ev != null) {
+                    ev.commit();
+                }
+            }
             outer = reg.running;
             reg.running = this;
         }
@@ -408,7 +407,7 @@ public final class Fiber<T> {
             } else {
                 spareWait = null;
             }
-            if (FiberSuspendEvent.recording()) {
+            if (registry != null && FiberSuspendEvent.recording()) {
                 beginJfr(p, a);
             }
             w.arm(p, a);
@@ -548,7 +547,10 @@ public final class Fiber<T> {
             e.fiber = name();
             e.waitsFor = describe(promise, awaiter);
             e.begin();
-            jfr = e;
+            if (registry.jfr == null) {
+                registry.jfr = new IdentityHashMap<>();
+            }
+            registry.jfr.put(this, e);
         }
     }
 
@@ -620,7 +622,9 @@ public final class Fiber<T> {
             }
         }
         sb.append('\n');
-        StackTraceElement[] frames = st == State.WAITING ? runner.stackTrace()
+        // A suspended continuation is walked only on the home thread, where nothing can mount it
+        // meanwhile; from elsewhere (a watchdog) only a fiber's own thread is looked at.
+        StackTraceElement[] frames = st == State.WAITING ? (onHome(home) ? runner.stackTrace() : new StackTraceElement[0])
                 : st == State.RUNNING ? runner.runningStackTrace() // on a thread of its own (vthread backend)
                 : new StackTraceElement[0];
         for (StackTraceElement e : ownFrames(frames, st == State.WAITING)) {

@@ -26,6 +26,11 @@ public class LiveFibers {
      * stale value; it only uses it to name the fiber in a warning about a stall of seconds.
      */
     public Fiber<?> running;
+    /**
+     * The JFR events of suspensions in progress, while JFR records {@code loomcc.FiberSuspend}
+     * (null until then): kept here rather than in every fiber, which would cost each one a field.
+     */
+    public java.util.Map<Fiber<?>, FiberSuspendEvent> jfr;
 
     /**
      * The clock that dumps measure suspensions with, in nanoseconds; called on the home's thread

@@ -508,6 +508,58 @@ class FiberTest {
         assertEquals(List.of(true, true, false, true), r);
     }
 
+    // ---------------------------------------------------------------- too deep
+
+    /**
+     * Awaits at every depth down to the end of a small thread stack: where the JVM has no stack
+     * left to freeze the fiber, the await throws StackTooDeepException, never a bare
+     * StackOverflowError from inside the yield, and the fiber goes on.
+     */
+    @Test
+    @Tag("loom-only") // the virtual-thread backend parks instead of freezing on the caller's stack
+    void noStackLeftToYieldFailsAtTheAwaitWithStackTooDeepException() throws Exception {
+        Awaiter.Suspending<Object, Object> immediate = (promise, cb) -> {
+            cb.accept("resumed", null); // from inside the registration: resumed on the home's next task
+            return null;
+        };
+        int[] counts = new int[2]; // suspended, too deep
+        Throwable[] bare = new Throwable[1];
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread small = new Thread(null, () -> {
+            try {
+                new TestHome().run(() -> awaitAtEveryDepth(immediate, counts, bare));
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "small-stack-home", 512 * 1024);
+        small.start();
+        small.join(TimeUnit.MINUTES.toMillis(2));
+        assertFalse(small.isAlive());
+        assertNull(failed.get());
+        assertNull(bare[0], "a bare StackOverflowError came out of the yield");
+        assertTrue(counts[1] > 0 && counts[0] > 0, java.util.Arrays.toString(counts));
+    }
+
+    private static Object awaitAtEveryDepth(Awaiter<Object, Object> a, int[] counts, Throwable[] bare) {
+        try {
+            awaitAtEveryDepth(a, counts, bare);
+        } catch (StackOverflowError bottom) {
+            // the recursion itself ran out: only here, never from inside an await (caught below)
+        }
+        try {
+            Fiber.await("p", a);
+            counts[0]++;
+        } catch (loomcc.cont.StackTooDeepException e) {
+            counts[1]++;
+        } catch (StackOverflowError e) {
+            if (bare[0] == null && java.util.Arrays.stream(e.getStackTrace())
+                    .anyMatch(f -> f.getClassName().equals("jdk.internal.vm.Continuation"))) {
+                bare[0] = e;
+            }
+        }
+        return null;
+    }
+
     // ---------------------------------------------------------------- volume
 
     @Test

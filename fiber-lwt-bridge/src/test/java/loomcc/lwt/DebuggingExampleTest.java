@@ -126,6 +126,60 @@ class DebuggingExampleTest {
         }
     }
 
+    /** The same with LwtIo.serve: its connection fibers are named after the peer. */
+    @Test
+    void theDumpOfAnLwtIoEchoServerWithTwoClients() throws Exception {
+        CountDownLatch connected = new CountDownLatch(2);
+        CountDownLatch dumped = new CountDownLatch(1);
+        String[] dump = new String[1];
+        InetSocketAddress[] bound = new InetSocketAddress[1];
+        CountDownLatch listening = new CountDownLatch(1);
+        Thread clients = Thread.ofPlatform().name("clients").start(() -> {
+            try {
+                listening.await();
+                try (Socket a = new Socket("127.0.0.1", bound[0].getPort());
+                        Socket b = new Socket("127.0.0.1", bound[0].getPort())) {
+                    assertEquals("hi\n", roundTrip(a, "hi\n"));
+                    assertEquals("yo\n", roundTrip(b, "yo\n"));
+                    connected.countDown();
+                    connected.countDown();
+                    dumped.await();
+                }
+            } catch (IOException | InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        LwtMain.run(() -> {
+            LwtIo.Server server = LwtIo.serve(new InetSocketAddress("127.0.0.1", 0), c -> {
+                String line;
+                while ((line = LwtFiber.await(c.in().readLine())) != null) {
+                    LwtFiber.await(c.out().writeUtf8(line + "\n"));
+                    LwtFiber.await(c.out().flush());
+                }
+            });
+            bound[0] = server.address();
+            listening.countDown();
+            return LwtFiber.start("watcher", () -> {
+                LwtFiber.await(LwtPreemptive.detach(() -> {
+                    connected.await();
+                    return null;
+                }));
+                dump[0] = LwtFiber.dump();
+                dumped.countDown();
+                LwtFiber.await(LwtPreemptive.detach(() -> {
+                    clients.join();
+                    return null;
+                }));
+                server.close();
+                return null;
+            });
+        });
+        System.out.println("----- LwtIo dump -----\n" + dump[0]);
+        assertTrue(dump[0].matches("(?s).*\"conn /127\\.0\\.0\\.1:\\d+\" suspended for [^\n]*, waits for LwtIo\\.Input read on"
+                + " java\\.nio\\.channels\\.SocketChannel\\[connected local=/127\\.0\\.0\\.1:" + bound[0].getPort() + ".*"), dump[0]);
+        assertTrue(dump[0].contains("at loomcc.lwt.DebuggingExampleTest.lambda$theDumpOfAnLwtIoEchoServerWithTwoClients$"), dump[0]);
+    }
+
     private static String roundTrip(Socket s, String text) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write(text.getBytes());

@@ -23,6 +23,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.openjdk.jmh.annotations.Warmup;
 
 /*
@@ -37,8 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * alternating which side goes first, and adds each side's time to its auxiliary counter; the
  * ratio is after / before over the measurement iterations. The primary score means nothing.
  *
- * Build the "before" jars once from the commit before the issue:
- *   git archive d2b55d3 | tar -x -C /tmp/loomcc-before
+ * Build the "before" jars once from the code without the issue (main before merging it; its
+ * first commit, named fibers, was already in: it costs a start, not an await):
+ *   git archive <commit> | tar -x -C /tmp/loomcc-before
  *   (cd /tmp/loomcc-before && mvn -q -pl fiber-lwt-bridge -am package -DskipTests)
  *
  * HOW TO RUN (from the repository root, JDK 25):
@@ -71,6 +75,27 @@ public class ObservabilityCostBench {
     private LongSupplier beforeSide;
     private LongSupplier afterSide;
     private boolean beforeFirst;
+    /** after/before of each measured invocation: their median resists the bursts of a shared machine. */
+    private final List<Double> ratios = new ArrayList<>();
+    private boolean measuring;
+
+    @Setup(Level.Iteration)
+    public void iteration(IterationParams params) {
+        measuring = params.getType() == IterationType.MEASUREMENT;
+    }
+
+    /** Prints the median and quartiles of the per-invocation ratios (JMH keeps only sums). */
+    @TearDown(Level.Trial)
+    public void report() {
+        if (ratios.isEmpty()) {
+            return;
+        }
+        List<Double> r = new ArrayList<>(ratios);
+        r.sort(null);
+        System.out.printf(java.util.Locale.ROOT, "%nObservabilityCostBench n=%d: after/before per invocation: median %.3f,"
+                + " quartiles %.3f-%.3f, over %d invocations%n", n, r.get(r.size() / 2), r.get(r.size() / 4),
+                r.get(3 * r.size() / 4), r.size());
+    }
 
     /** Nanoseconds each side spent this iteration. */
     @State(Scope.Thread)
@@ -108,13 +133,11 @@ public class ObservabilityCostBench {
     private LongSupplier side(String name, URL[] classPath) throws ReflectiveOperationException {
         URLClassLoader loader = new URLClassLoader("observability-" + name, classPath,
                 ClassLoader.getPlatformClassLoader());
-        boolean named = true;
-        try {
-            Class.forName("loomcc.fiber.Fiber", false, loader).getMethod("name");
-        } catch (NoSuchMethodException e) {
-            named = false;
+        boolean observable = false;
+        for (java.lang.reflect.Method m : Class.forName("loomcc.fiber.Fiber", false, loader).getDeclaredMethods()) {
+            observable |= m.getName().equals("live");
         }
-        if (named != name.equals("after")) { // Fiber.name() came with the issue: it tells the copies apart
+        if (observable != name.equals("after")) { // Fiber.live came with the issue: it tells the copies apart
             throw new IllegalStateException("the " + name + " side loaded the wrong loomcc: " + loader);
         }
         Class<?> c = Class.forName(IsolatedOps.class.getName(), true, loader);
@@ -134,6 +157,8 @@ public class ObservabilityCostBench {
     public long sideBySide(Nanos t) {
         beforeFirst = !beforeFirst;
         long v = 0;
+        long b = 0;
+        long a = 0;
         for (int i = 0; i < 2; i++) {
             boolean runBefore = (i == 0) == beforeFirst;
             long t0 = System.nanoTime();
@@ -141,9 +166,14 @@ public class ObservabilityCostBench {
             long dt = System.nanoTime() - t0;
             if (runBefore) {
                 t.before += dt;
+                b = dt;
             } else {
                 t.after += dt;
+                a = dt;
             }
+        }
+        if (measuring) {
+            ratios.add((double) a / b);
         }
         return v;
     }

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -26,6 +26,7 @@ import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
 import loomcc.lwt.DeadlockException;
+import loomcc.internal.fiber.Nesting;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
 import org.jctools.queues.MessagePassingQueue;
@@ -68,7 +69,7 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  *
  * <p>Not API (see package-info).
  */
-public final class EventLoop implements FiberHome {
+public final class EventLoop implements FiberHome, Nesting {
 
     /** Work posted from another thread that must hear about it if the loop stops before running it. */
     public interface Abandonable {
@@ -102,6 +103,8 @@ public final class EventLoop implements FiberHome {
     private final MessagePassingQueue<Runnable> inbox = new MpscUnboundedAtomicArrayQueue<>(256);
     /** Who may consume the inbox: the loop while it runs; after it stops, whoever abandons leftovers. */
     private final AtomicBoolean consumer = new AtomicBoolean(true);
+    /** See {@link #execute}. */
+    private final AtomicInteger droppedAfterEnd = new AtomicInteger();
     private volatile boolean closed;
 
     private final TimerHeap timers = new TimerHeap();
@@ -127,6 +130,8 @@ public final class EventLoop implements FiberHome {
     private long turns;
     /** Fibers started on this loop that have not ended (LwtFiber counts them). Loop thread. */
     private int liveFibers;
+    /** Of those, the ones whose detached block is running on the pool. Loop thread. */
+    private int detachedFibers;
 
     private EventLoop(Engine engine, Throwable startedAt, boolean virtual) {
         this.engine = engine;
@@ -647,10 +652,15 @@ public final class EventLoop implements FiberHome {
         return true;
     }
 
-    /** True on this loop's thread. Any thread. (A fiber's home: see {@link FiberHome}.) */
+    /**
+     * True on this loop's thread while the loop runs. Any thread. (A fiber's home: see
+     * {@link FiberHome}.) False once it has stopped, also on its thread: a fiber of an ended loop
+     * woken by a promise of a later loop on the same thread must not run there (its loop would
+     * never run its next pause or timer); its wake-up goes to {@link #execute} and is dropped.
+     */
     @Override
     public boolean inHome() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == thread && !closed;
     }
 
     /** The engine of this loop's thread: its nesting depth and deferred queue. */
@@ -658,15 +668,41 @@ public final class EventLoop implements FiberHome {
         return engine;
     }
 
+    // The fiber runtime keeps the engine's nesting count in step with each fiber's frames (see
+    // Engine, "Fibers and the nesting count"). Loop thread only; no thread-local lookup.
+
+    @Override
+    public void mount(int own) {
+        engine.mountFiber(own);
+    }
+
+    @Override
+    public int unmount() {
+        return engine.unmountFiber();
+    }
+
+    @Override
+    public void settle() {
+        engine.settleFiber();
+    }
+
     /**
-     * {@link #post}, throwing {@link RejectedExecutionException} if the loop has stopped. Any thread.
-     * The hook the fiber runtime uses to resume a fiber from another thread.
+     * {@link #post}, for the fiber runtime: how a fiber is resumed from another thread (a
+     * completion, a callback, a detached block's end). Any thread. Work that arrives after the
+     * loop has stopped is dropped and counted ({@link #droppedAfterEnd}), never thrown into the
+     * thread that delivered it (DESIGN.md, LwtFiber): its fiber was counted among the live ones
+     * in the loop's end-of-run warning, and nothing can run it any more.
      */
     @Override
     public void execute(Runnable task) {
         if (!post(task)) {
-            throw new RejectedExecutionException(stoppedError().getMessage());
+            droppedAfterEnd.incrementAndGet();
         }
+    }
+
+    /** Fiber wake-ups that arrived after this loop stopped and were dropped. Any thread. */
+    public int droppedAfterEnd() {
+        return droppedAfterEnd.get();
     }
 
     /** Keeps {@code a} to be abandoned if the loop stops before {@link #untrack}. Loop thread. */
@@ -782,6 +818,15 @@ public final class EventLoop implements FiberHome {
         return timers.size();
     }
 
+    /** Numbers this loop's fibers for their default names: a plain field, no shared counter. */
+    private int fiberIds;
+
+    /** The next fiber number on this loop ({@code fiber-<id>}). Loop thread. */
+    @Override
+    public int nextFiberId() {
+        return ++fiberIds;
+    }
+
     /** A fiber started on this loop. Loop thread. */
     public void fiberStarted() {
         liveFibers++;
@@ -797,6 +842,16 @@ public final class EventLoop implements FiberHome {
         return liveFibers;
     }
 
+    /** A fiber of this loop handed a block to the pool ({@code LwtFiber.detached}). Loop thread. */
+    public void detachedStarted() {
+        detachedFibers++;
+    }
+
+    /** That fiber is back on the loop. Loop thread. */
+    public void detachedEnded() {
+        detachedFibers--;
+    }
+
     /**
      * No fiber is lost without a trace (DESIGN.md): a loop that ends while fibers still wait says
      * so, once, since nothing will ever resume them. Lwt itself leaves pending promises pending
@@ -805,9 +860,12 @@ public final class EventLoop implements FiberHome {
     private void reportAbandonedFibers() {
         if (liveFibers > 0) {
             System.getLogger("loomcc").log(System.Logger.Level.WARNING, "loomcc: the event loop started at "
-                    + startedAtFrame() + " ended with " + liveFibers + " fiber(s) still suspended; nothing"
-                    + " will resume them (their finally blocks will not run). Cancel them, or resolve what"
-                    + " they wait on, before the main promise resolves.");
+                    + startedAtFrame() + " ended with " + liveFibers + " fiber(s) still suspended"
+                    + (detachedFibers > 0 ? " (" + detachedFibers + " of them in a detached block, still"
+                            + " running on the pool)" : "")
+                    + "; nothing will resume them (their finally blocks will not run), and what arrives"
+                    + " for them later (a completion, a callback, the end of a detached block) is dropped."
+                    + " Cancel them, or resolve what they wait on, before the main promise resolves.");
         }
     }
 
@@ -818,19 +876,56 @@ public final class EventLoop implements FiberHome {
 
     // ----- I/O ----------------------------------------------------------------------------------
 
+    /**
+     * A readiness wait that its owner keeps and re-arms ({@code Lwt_unix.wait_read}/{@code wait_write}):
+     * armed with {@link #awaitReady}, it is called back once, on the loop thread, when the selector
+     * reports the channel ready, or failed when the channel is closed with {@link #close(SelectableChannel)}.
+     * One object serves every wait of its owner, so a buffered reader or writer allocates nothing
+     * per wait. The interest is off again when {@link #ready} runs (re-arm from it to wait again).
+     */
+    public abstract static class ReadyWait {
+        private IoState st;
+        private int bit;
+        private boolean armed;
+
+        /** The channel is ready for the operation. Loop thread. */
+        protected abstract void ready();
+
+        /** The channel was closed under the wait ({@link AsynchronousCloseException}). Loop thread. */
+        protected abstract void failed(Throwable error);
+
+        /** True between {@link #awaitReady} and the callback (or {@link #cancelReady}). */
+        public final boolean isArmed() {
+            return armed;
+        }
+
+        /** The selector reported {@code bit}: disarm, then call back. */
+        void onReady() {
+            armed = false;
+            st.set(bit, null);
+            ready();
+        }
+
+        /** Taken off by a close of the channel: the interest is already off. */
+        void onClosed(Throwable why) {
+            armed = false;
+            failed(why);
+        }
+    }
+
     /** Per-channel state, the attachment of its key: at most one pending operation per kind. */
     private final class IoState {
         final SelectionKey key;
-        IoOp read;      // OP_READ
-        IoOp write;     // OP_WRITE
-        IoOp connect;   // OP_CONNECT
-        IoOp accept;    // OP_ACCEPT
+        ReadyWait read;      // OP_READ
+        ReadyWait write;     // OP_WRITE
+        ReadyWait connect;   // OP_CONNECT
+        ReadyWait accept;    // OP_ACCEPT
 
         IoState(SelectableChannel ch) throws IOException {
             this.key = ch.register(selector(), 0, this);
         }
 
-        IoOp get(int bit) {
+        ReadyWait get(int bit) {
             return switch (bit) {
                 case SelectionKey.OP_READ -> read;
                 case SelectionKey.OP_WRITE -> write;
@@ -840,7 +935,7 @@ public final class EventLoop implements FiberHome {
             };
         }
 
-        void set(int bit, IoOp op) {
+        void set(int bit, ReadyWait op) {
             switch (bit) {
                 case SelectionKey.OP_READ -> read = op;
                 case SelectionKey.OP_WRITE -> write = op;
@@ -857,24 +952,24 @@ public final class EventLoop implements FiberHome {
 
         void ready(int readyOps) {
             if (accept != null && (readyOps & SelectionKey.OP_ACCEPT) != 0) {
-                accept.retry();
+                accept.onReady();
             }
             if (connect != null && (readyOps & SelectionKey.OP_CONNECT) != 0) {
-                connect.retry();
+                connect.onReady();
             }
             if (read != null && (readyOps & SelectionKey.OP_READ) != 0) {
-                read.retry();
+                read.onReady();
             }
             if (write != null && (readyOps & SelectionKey.OP_WRITE) != 0) {
-                write.retry();
+                write.onReady();
             }
         }
 
-        List<IoOp> takeAll() {
-            List<IoOp> ops = new ArrayList<>(2);
+        List<ReadyWait> takeAll() {
+            List<ReadyWait> ops = new ArrayList<>(2);
             for (int bit : new int[] {SelectionKey.OP_ACCEPT, SelectionKey.OP_CONNECT,
                     SelectionKey.OP_READ, SelectionKey.OP_WRITE}) {
-                IoOp op = get(bit);
+                ReadyWait op = get(bit);
                 if (op != null) {
                     ops.add(op);
                     set(bit, null);
@@ -884,21 +979,37 @@ public final class EventLoop implements FiberHome {
         }
     }
 
-    private static final class IoOp {
-        final IoState st;
-        final int bit;
+    /** A one-off operation of {@link #io}: retried at each readiness until it no longer would block. */
+    private static final class IoOp extends ReadyWait {
         final IoAttempt attempt;
         final Resolver<Object> r;
 
         IoOp(IoState st, int bit, IoAttempt attempt, Resolver<Object> r) {
-            this.st = st;
-            this.bit = bit;
+            super.st = st;
+            super.bit = bit;
             this.attempt = attempt;
             this.r = r;
         }
 
+        @Override
+        void onReady() {
+            retry();
+        }
+
+        @Override
+        protected void ready() {
+            retry();
+        }
+
+        @Override
+        protected void failed(Throwable error) {
+            r.tryReject(error);
+        }
+
         /** The channel is ready: try again; settle unless it would still block. */
         void retry() {
+            IoState st = super.st;
+            int bit = super.bit;
             Object v;
             try {
                 v = attempt.attempt();
@@ -915,8 +1026,47 @@ public final class EventLoop implements FiberHome {
         }
 
         void cancelled() {
-            if (st.get(bit) == this) {
-                st.set(bit, null);
+            IoState st = super.st;
+            if (st.get(super.bit) == this) {
+                st.set(super.bit, null);
+            }
+        }
+    }
+
+    /**
+     * Arms {@code w} to be called back once when {@code ch} is ready for {@code bit} (one of
+     * {@link SelectionKey}'s {@code OP_*}). No attempt is made first: the caller has just seen the
+     * operation would block (or, as Lwt_io does after a short read, knows it would). Arming an
+     * armed wait again does nothing. Loop thread.
+     *
+     * @throws IOException           if the channel is closed (ClosedChannelException)
+     * @throws IllegalStateException if another operation of that kind is pending on {@code ch}
+     */
+    public void awaitReady(SelectableChannel ch, int bit, ReadyWait w) throws IOException {
+        IoState st = w.st;
+        if (st == null || !st.key.isValid()) {
+            st = stateOf(ch);
+            w.st = st;
+        }
+        ReadyWait there = st.get(bit);
+        if (there == w) {
+            return;
+        }
+        if (there != null) {
+            throw new IllegalStateException("another operation of the same kind is already pending on " + ch
+                    + "; wait for its promise before starting the next");
+        }
+        w.bit = bit;
+        w.armed = true;
+        st.set(bit, w);
+    }
+
+    /** Disarms {@code w} if it is armed; its callback will not run. Loop thread. */
+    public void cancelReady(ReadyWait w) {
+        if (w.armed) {
+            w.armed = false;
+            if (w.st.get(w.bit) == w) {
+                w.st.set(w.bit, null);
             }
         }
     }
@@ -974,13 +1124,28 @@ public final class EventLoop implements FiberHome {
      */
     public void close(SelectableChannel ch) throws IOException {
         SelectionKey k = keyOf(ch);
-        List<IoOp> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
+        List<ReadyWait> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
         try {
             ch.close();
         } finally {
-            for (IoOp op : pending) {
-                op.r.tryReject(new AsynchronousCloseException());
+            for (ReadyWait op : pending) {
+                op.onClosed(new AsynchronousCloseException());
             }
+        }
+    }
+
+    /**
+     * {@link #close(SelectableChannel)}, and the descriptor released before this returns: a channel
+     * registered with a selector is only really closed when the selector next deregisters its key,
+     * so a listening socket would otherwise keep its port (and accept into its backlog) until the
+     * loop's next poll. The extra {@code selectNow} drops the readiness it sees: the JDK's selectors
+     * are level-triggered, so the next poll reports it again. Loop thread.
+     */
+    public void closeNow(SelectableChannel ch) throws IOException {
+        close(ch);
+        Selector sel = selector;
+        if (sel != null && sel.isOpen()) {
+            sel.selectNow(ignoredReadyKey -> { });
         }
     }
 

@@ -50,7 +50,12 @@ import loomcc.bench.Results.Row;
  *   --sizes 50,1000       N (default: the profile's)
  *   --forks F --warmup W --iterations I --time-ms T   override the profile
  *   --render-only         redraw report.md and charts from DIR's csv files, run nothing
+ *   --no-server           skip the server section (redis-benchmark; see ServerBench)
+ *   --server-only         run the server section alone, then redraw the report from DIR's csv files
+ *   --server-rounds R --server-scale S   the server section's rounds (3; full: 5) and request scale (1; full: 4)
  * </pre>
+ * Then, when {@code redis-benchmark} is on the PATH, the server section ({@link ServerBench},
+ * {@link ServerAnalysis}): {@code server.csv}, {@code server-run.txt} and one PNG per load.
  * After the grid, {@link HeapPerFiber} measures the heap per suspended fiber (100 000 of each of
  * fiber, raw, vthread among the systems run) into {@code heap.csv} in the same folder; the report
  * includes it. This needs the jar's Add-Exports, so run it with {@code java -jar}.
@@ -142,7 +147,7 @@ public final class Report {
                     timeMs == null ? profile.iterationMs : timeMs, renderOnly);
         }
 
-        private static String value(String[] argv, int i, String name) {
+        static String value(String[] argv, int i, String name) {
             if (i >= argv.length) {
                 throw new IllegalArgumentException(name + " needs a value");
             }
@@ -189,9 +194,21 @@ public final class Report {
         return e.id() + "/" + s.id() + "/" + (b == null ? Results.NO_BLOCKER : b.id()) + "/" + n;
     }
 
-    public static void main(String[] argv) throws IOException, RunnerException {
-        Args args = Args.parse(argv);
+    public static void main(String[] argv) throws IOException, RunnerException, InterruptedException {
+        if (argv.length > 0 && argv[0].equals("serve")) {
+            loomcc.bench.redis.RespServers.main(argv);   // the RESP2 server (issue 11), not the report
+            return;
+        }
+        ServerOptions server = ServerOptions.strip(argv);
+        Args args = Args.parse(server.rest());
         Files.createDirectories(args.out());
+        if (server.only()) {
+            runServer(args, server);
+            Path grid = args.out().resolve("results.csv");
+            render(args, Files.exists(grid) ? Results.read(grid) : new Results(List.of()),
+                    "Rendered from " + grid + " (--server-only).", List.of());
+            return;
+        }
         Path csv = args.out().resolve("results.csv");
         String header;
         List<String> missing = List.of();
@@ -240,17 +257,95 @@ public final class Report {
             if (!missing.isEmpty()) {
                 header += "\n\n**Cells that failed or did not run** (see JMH's output): " + String.join(", ", missing) + ".";
             }
+            if (!server.skip()) {
+                runServer(args, server);
+            }
         }
+        render(args, results, header, missing);
+    }
+
+    /** Writes report.md and the charts from the results and the csv files in the output folder. */
+    private static void render(Args args, Results results, String header, List<String> missing) throws IOException {
         List<Analysis.Heap> heap = HeapPerFiber.read(args.out().resolve("heap.csv"));
         Map<String, String> charts = Charts.draw(results, args.out());
         String md = new Analysis(results, heap, Paired.read(args.out().resolve("paired.csv"))).markdown(header, charts);
+        ServerAnalysis sa = new ServerAnalysis(ServerBench.read(args.out().resolve("server.csv")));
+        md += sa.markdown(serverNote(args.out()), sa.charts(args.out()));
         Files.writeString(args.out().resolve("report.md"), md, StandardCharsets.UTF_8);
-        System.out.println("[report] wrote " + (args.renderOnly() ? "" : csv + ", ") + args.out().resolve("report.md")
+        System.out.println("[report] wrote " + args.out().resolve("report.md")
                 + " and " + charts.size() + " charts into " + args.out());
         if (!missing.isEmpty()) {
             System.err.println("[report] " + missing.size() + " cells failed or did not run: " + missing);
             System.exit(1);
         }
+    }
+
+    /**
+     * The server section's options, taken out of the command line before {@link Args#parse}:
+     * {@code --no-server} (skip it), {@code --server-only} (run it alone and redraw the report from
+     * the folder's csv files), {@code --server-rounds R} (default 3), {@code --server-scale S}
+     * (multiplies the request counts; default 1, the full profile 4).
+     */
+    record ServerOptions(boolean skip, boolean only, Integer rounds, Integer scale, String[] rest) {
+        static ServerOptions strip(String[] argv) {
+            boolean skip = false;
+            boolean only = false;
+            Integer rounds = null;
+            Integer scale = null;
+            List<String> rest = new ArrayList<>();
+            for (int i = 0; i < argv.length; i++) {
+                switch (argv[i]) {
+                    case "--no-server" -> skip = true;
+                    case "--server-only" -> only = true;
+                    case "--server-rounds" -> rounds = Integer.parseInt(Args.value(argv, ++i, argv[i - 1]));
+                    case "--server-scale" -> scale = Integer.parseInt(Args.value(argv, ++i, argv[i - 1]));
+                    default -> rest.add(argv[i]);
+                }
+            }
+            return new ServerOptions(skip, only, rounds, scale, rest.toArray(String[]::new));
+        }
+    }
+
+    /** Runs the server section ({@link ServerBench}) into the output folder, when redis-benchmark is there. */
+    private static void runServer(Args args, ServerOptions o) throws IOException {
+        if (ServerBench.onPath("redis-benchmark").isEmpty()) {
+            System.err.println("[report] " + ServerBench.INSTALL);
+            return;
+        }
+        int rounds = o.rounds() != null ? o.rounds() : args.profile() == Profile.FULL ? 5 : 3;
+        int scale = o.scale() != null ? o.scale() : args.profile() == Profile.FULL ? 4 : 1;
+        Instant start = Instant.now();
+        try {
+            ServerBench.run(args.out(), ServerBench.SYSTEMS, rounds, scale);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during the server benchmark", e);
+        }
+        Files.writeString(args.out().resolve("server-run.txt"), String.format(Locale.ROOT,
+                "Run: %d rounds after a warm-up round, request counts x %d, %s; %s on %d CPUs; `ulimit -n` %s.",
+                rounds, scale, Duration.between(start, Instant.now()).truncatedTo(ChronoUnit.SECONDS),
+                start.truncatedTo(ChronoUnit.SECONDS), Runtime.getRuntime().availableProcessors(), ulimitN()),
+                StandardCharsets.UTF_8);
+    }
+
+    private static String ulimitN() {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", "ulimit -n").start();
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** How the server section ran ({@code server-run.txt}), or how to make it run. */
+    private static String serverNote(Path out) throws IOException {
+        Path run = out.resolve("server-run.txt");
+        if (Files.exists(out.resolve("server.csv")) && Files.exists(run)) {
+            return Files.readString(run, StandardCharsets.UTF_8).trim() + " redis-benchmark "
+                    + (ServerBench.onPath("redis-benchmark").isPresent() ? "from " + ServerBench.onPath("redis-benchmark").get() : "")
+                    + ".";
+        }
+        return ServerBench.INSTALL;
     }
 
     /** Runs JMH: one Runner per distinct parameter set (the baseline; a blocker filter splits basic from recurse*). */

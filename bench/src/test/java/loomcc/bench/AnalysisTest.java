@@ -83,12 +83,16 @@ class AnalysisTest {
 
     @Test
     void everyTargetMetWhenTheFiguresSaySo() {
-        List<Verdict> vs = new Analysis(allMet(), List.of(new Analysis.Heap(SystemId.FIBER, 100_000, 800))).verdicts();
+        Series bm = Synthetic.series("basic-medium");
+        List<Paired.Ratio> side = List.of(new Paired.Ratio(bm, 50, SystemId.FIBER, SystemId.RAWLOOP, 1.1, 1.0, 1.2, 6),
+                new Paired.Ratio(bm, 50, SystemId.RAWLOOP, SystemId.RAW, 1.2, 1.1, 1.3, 6));
+        List<Verdict> vs = new Analysis(allMet(), List.of(new Analysis.Heap(SystemId.FIBER, 100_000, 500)), side)
+                .verdicts();
         assertEquals(14, vs.size());
         for (Verdict v : vs) {
             assertEquals(Status.MET, v.status(), v.toString());
         }
-        assertTrue(verdict(vs, "recurse-medium", "fiber >= 3x").figure().startsWith("lwt/fiber = "));
+        assertTrue(verdict(vs, "recurse-medium", "fiber >= 1.3x").figure().startsWith("lwt/fiber = "));
     }
 
     @Test
@@ -102,31 +106,33 @@ class AnalysisTest {
                 .add(SystemId.FIBER, bq, 1000, 10, 100 + 950 * 24).add(SystemId.LWT, bq, 1000, 10, 0); // 24 B/await
         s.add(SystemId.FIBER, bm, 50, 2.0, 0).add(SystemId.LWT, bm, 50, 1.0, 0)        // 2.0 > 1.9
                 .add(SystemId.RAW, bm, 50, 1.5, 0).add(SystemId.VTHREAD, bm, 50, 2.0, 0); // 1.33 > 1.15; equal is not <
-        s.add(SystemId.FIBER, bs, 50, 10, 0).add(SystemId.LWT, bs, 50, 5, 0).add(SystemId.COMPLETABLE, bs, 50, 9, 0);
+        s.add(SystemId.FIBER, bs, 50, 10, 0).add(SystemId.LWT, bs, 50, 5, 0).add(SystemId.COMPLETABLE, bs, 50, 6, 0);
         s.add(SystemId.FIBER, Synthetic.series("recurse-slow"), 1000, 10, 0)
-                .add(SystemId.LWT, Synthetic.series("recurse-slow"), 1000, 29, 0);      // 2.9x < 3x
+                .add(SystemId.LWT, Synthetic.series("recurse-slow"), 1000, 12, 0);      // 1.2x < 1.3x
         s.add(SystemId.FIBER, r2, 50, 50, 0).add(SystemId.FIBER, r2, 1000, 1600, 0)   // linearity 1.6
-                .add(SystemId.LWT, r2, 50, 50, 0).add(SystemId.LWT, r2, 1000, 1000, 0);  // 1.6 at N=1000
-        List<Verdict> vs = new Analysis(s.build(), List.of(new Analysis.Heap(SystemId.FIBER, 100_000, 1100))).verdicts();
+                .add(SystemId.RAW, r2, 50, 30, 0).add(SystemId.RAW, r2, 1000, 1000, 0);  // 1.67 at N=50
+        List<Paired.Ratio> side = List.of(new Paired.Ratio(bm, 50, SystemId.FIBER, SystemId.RAWLOOP, 1.3, 1.2, 1.4, 6),
+                new Paired.Ratio(bm, 50, SystemId.RAWLOOP, SystemId.RAW, 1.4, 1.3, 1.5, 6));
+        List<Verdict> vs = new Analysis(s.build(), List.of(new Analysis.Heap(SystemId.FIBER, 100_000, 600)), side)
+                .verdicts();
         assertEquals(Status.MISSED, verdict(vs, "basic-quick", "fiber/lwt").status());
         Verdict bytes = verdict(vs, "basic-quick", "0 bytes");
         assertEquals(Status.MISSED, bytes.status());
         assertTrue(bytes.figure().startsWith("24.0 B/await"), bytes.figure());
         assertEquals(Status.MISSED, verdict(vs, "basic-medium", "fiber/lwt").status());
-        assertEquals(Status.MISSED, verdict(vs, "basic-medium", "fiber <= 1.15").status());
-        assertEquals(Status.MISSED, verdict(vs, "basic-medium", "fiber < vthread").status());
+        assertEquals(Status.MISSED, verdict(vs, "basic-medium", "fiber <= 1.2 x rawloop").status());
+        assertEquals(Status.MISSED, verdict(vs, "basic-medium", "rawloop <= 1.3 x raw").status());
         assertEquals(Status.MISSED, verdict(vs, "basic-slow", "fiber/lwt").status());
-        assertEquals(Status.MISSED, verdict(vs, "basic-slow", "fiber < completable").status());
-        assertEquals(Status.MISSED, verdict(vs, "recurse-slow", "fiber >= 3x").status());
-        assertEquals(Status.NOT_RUN, verdict(vs, "recurse-medium", "fiber >= 3x").status());
+        assertEquals(Status.MISSED, verdict(vs, "basic-slow", "fiber <= 1.5 x completable").status());
+        assertEquals(Status.MISSED, verdict(vs, "recurse-slow", "fiber >= 1.3x").status());
+        assertEquals(Status.NOT_RUN, verdict(vs, "recurse-medium", "fiber >= 1.3x").status());
         assertEquals(Status.MISSED, verdict(vs, "recurse2-slow", "per-await").status());
-        Verdict r2lwt = verdict(vs, "recurse2-slow", "fiber/lwt");
-        assertEquals(Status.MISSED, r2lwt.status());
-        assertEquals("worst 1.60 at N=1000", r2lwt.figure());
+        Verdict r2raw = verdict(vs, "recurse2-slow", "fiber <= 1.3 x raw");
+        assertEquals(Status.MISSED, r2raw.status());
+        assertEquals("worst 1.67 at N=50", r2raw.figure());
+        assertEquals(Status.NOT_RUN, verdict(vs, "recurse2-medium", "fiber <= 1.3 x raw").status());
         assertEquals(Status.MISSED, verdict(vs, "memory", "").status());
-        assertEquals("raw/vthread worst 0.750 at N=50", verdict(vs, "basic-medium", "fiber < vthread").floor(),
-                "raw in fiber's place: the engine alone would meet this one");
-        assertEquals("", verdict(vs, "basic-slow", "fiber < completable").floor(), "no raw cell: no floor");
+        assertEquals("", verdict(vs, "basic-slow", "fiber <= 1.5 x completable").floor(), "no raw cell: no floor");
         assertEquals("", verdict(vs, "memory", "").floor());
     }
 
@@ -149,15 +155,19 @@ class AnalysisTest {
         assertEquals(Status.MET, v.status(), "side by side 1.8 decides, not the grid's 3.0");
         assertEquals("worst 1.80 at N=50, side by side (grid: 3.00 at N=50)", v.figure());
         assertEquals("raw/lwt worst 1.50 at N=50, side by side", v.floor());
-        Verdict r = verdict(vs, "recurse-slow", "fiber >= 3x");
+        Verdict r = verdict(vs, "recurse-slow", "fiber >= 1.3x");
         assertEquals(Status.MET, r.status());
         assertEquals("lwt/fiber = 4.00, side by side", r.figure());
         String md = a.markdown("header", Map.of());
         assertTrue(md.contains("## Side by side"), md);
         assertTrue(md.contains("| basic-medium | 50 | 1.80 (1.70–1.90) | – | 1.20 (1.10–1.30) | 1.25 (1.20–1.30) | – | – |"
                 + " 1.50 (1.40–1.60) | – | – |"), md);
-        assertEquals("raw on the Lwt loop: rawloop/raw worst 1.25 at N=50, fiber/rawloop worst 1.20 at N=50",
-                verdict(vs, "basic-medium", "fiber <= 1.15").floor(), "what the loop and the fiber layer each add");
+        Verdict onLoop = verdict(vs, "basic-medium", "fiber <= 1.2 x rawloop");
+        assertEquals(Status.MET, onLoop.status());
+        assertEquals("worst 1.20 at N=50, side by side", onLoop.figure(), "what the fiber layer adds");
+        Verdict loop = verdict(vs, "basic-medium", "rawloop <= 1.3 x raw");
+        assertEquals(Status.MET, loop.status());
+        assertEquals("worst 1.25 at N=50, side by side", loop.figure(), "what the loop adds");
         assertFalse(new Analysis(grid, List.of()).markdown("header", Map.of()).contains("## Side by side"));
     }
 

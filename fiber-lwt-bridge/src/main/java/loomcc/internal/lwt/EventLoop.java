@@ -25,6 +25,8 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
+import loomcc.lwt.DeadlockException;
+import loomcc.internal.fiber.Nesting;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
 import org.jctools.queues.MessagePassingQueue;
@@ -52,13 +54,22 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * resolution, bounded by {@link Engine#MAX_NESTING}); the loop itself never spins: with nothing ready
  * it is parked in {@code select}.
  *
+ * <h2>The clock</h2>
+ * Timers are kept on the loop's clock. A loop started by {@code LwtMain.run} reads
+ * {@code System.nanoTime()}. One started by {@code LwtMain.runWithVirtualClock} has a virtual clock
+ * that starts at 0 and moves only in step 4 ({@link #pollVirtual}): when nothing is ready and no
+ * other thread is working for the loop, it jumps to the next deadline instead of blocking. Steps
+ * 0-3 are the same code on both, so events come in the same order. Waits that another thread ends
+ * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
+ * while there are any, a virtual clock stands still and the loop blocks in real time.
+ *
  * <h2>Threading contract</h2>
  * Loop thread only, except {@link #execute}, {@link #post} (any thread) and {@link #current()}.
  * {@code execute}/{@code post} happen-before the task runs on the loop (MPSC queue hand-off).
  *
  * <p>Not API (see package-info).
  */
-public final class EventLoop implements FiberHome {
+public final class EventLoop implements FiberHome, Nesting {
 
     /** Work posted from another thread that must hear about it if the loop stops before running it. */
     public interface Abandonable {
@@ -98,6 +109,17 @@ public final class EventLoop implements FiberHome {
 
     private final TimerHeap timers = new TimerHeap();
     private long timerSeq;
+    /**
+     * The clock (see "The clock" on the class): virtual under {@code runWithVirtualClock}, where
+     * {@link #virtualNanos} is the time and only {@link #pollVirtual} moves it; else
+     * {@code System.nanoTime()}. Deadlines are on this clock's scale; {@link #originNanos} is its
+     * reading when the run began, so {@link #now()} starts at 0 on both.
+     */
+    private final boolean virtual;
+    private long virtualNanos;
+    private final long originNanos;
+    /** Waits in flight that another thread ends (pool work, CompletionStages, callbacks). Loop thread. */
+    private int externalWaits;
     /** Paused promises' resolvers and paused fibers' wake-ups, in the order they paused. */
     private ArrayList<Object> paused = new ArrayList<>();
     private ArrayList<Object> waking = new ArrayList<>();
@@ -111,10 +133,12 @@ public final class EventLoop implements FiberHome {
     /** Of those, the ones whose detached block is running on the pool. Loop thread. */
     private int detachedFibers;
 
-    private EventLoop(Engine engine, Throwable startedAt) {
+    private EventLoop(Engine engine, Throwable startedAt, boolean virtual) {
         this.engine = engine;
         this.thread = engine.thread;
         this.startedAt = startedAt;
+        this.virtual = virtual;
+        this.originNanos = virtual ? 0 : System.nanoTime();
     }
 
     /** The selector, opened on first use. Loop thread. */
@@ -185,6 +209,18 @@ public final class EventLoop implements FiberHome {
      * throws its error (same instance). See {@code LwtMain.run} for the contract.
      */
     public static <T> T run(Supplier<? extends Lwt<T>> main) {
+        return run(main, false);
+    }
+
+    /**
+     * {@link #run} on a virtual clock: see {@code LwtMain.runWithVirtualClock} for the contract and
+     * "The clock" on this class for how it moves.
+     */
+    public static <T> T runWithVirtualClock(Supplier<? extends Lwt<T>> main) {
+        return run(main, true);
+    }
+
+    private static <T> T run(Supplier<? extends Lwt<T>> main, boolean virtual) {
         Objects.requireNonNull(main, "LwtMain.run: main");
         Engine e = Engine.current();
         EventLoop outer = e.loop;
@@ -194,7 +230,7 @@ public final class EventLoop implements FiberHome {
                     + ". One loop per thread: return a promise to the running loop instead of"
                     + " running a nested one", outer.startedAt);
         }
-        EventLoop loop = new EventLoop(e, new StartedHere(e.thread));
+        EventLoop loop = new EventLoop(e, new StartedHere(e.thread), virtual);
         int savedDepth = e.enterLoop(loop);
         RUNNING.add(loop);
         try {
@@ -290,7 +326,7 @@ public final class EventLoop implements FiberHome {
         if (t == null) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clockNanos();
         long seqLimit = timerSeq;                         // timers made while firing wait a turn
         while ((t = timers.peek()) != null && t.deadline - now <= 0 && t.seq < seqLimit) {
             timers.poll();
@@ -304,6 +340,10 @@ public final class EventLoop implements FiberHome {
     }
 
     private void poll() {
+        if (virtual) {
+            pollVirtual();
+            return;
+        }
         Selector sel = selector;
         if (sel == null) {
             parkForWork();
@@ -335,9 +375,13 @@ public final class EventLoop implements FiberHome {
             // therefore stops the loop, and LwtMain.run throws it (the status is cleared, as usual).
             stop(new InterruptedException("the thread running the event loop was interrupted"));
         }
-        if (n == 0) {
-            return;
+        if (n != 0) {
+            dispatchReady(sel);
         }
+    }
+
+    /** Runs the I/O operations of the channels {@code sel} found ready. */
+    private void dispatchReady(Selector sel) {
         Iterator<SelectionKey> it = sel.selectedKeys().iterator();
         while (it.hasNext()) {
             SelectionKey k = it.next();
@@ -373,6 +417,130 @@ public final class EventLoop implements FiberHome {
         if (Thread.interrupted()) {
             stop(new InterruptedException("the thread running the event loop was interrupted"));
         }
+    }
+
+    // ----- The clock ----------------------------------------------------------------------------
+
+    /** The loop's clock in nanoseconds, on the scale of the timers' deadlines. Loop thread. */
+    private long clockNanos() {
+        return virtual ? virtualNanos : System.nanoTime();
+    }
+
+    /**
+     * {@code LwtUnix.now()}: seconds on the loop's clock since the run began; virtual time under
+     * {@code runWithVirtualClock}. Loop thread.
+     */
+    public double now() {
+        return (clockNanos() - originNanos) / 1e9;
+    }
+
+    /** True for a loop started by {@code runWithVirtualClock}. Any thread. */
+    public boolean isVirtualClock() {
+        return virtual;
+    }
+
+    /**
+     * A wait that another thread ends begins (pool work, a CompletionStage, a callback): until the
+     * matching {@link #endExternalWait}, a virtual clock stands still and the loop waits for that
+     * thread in real time. Call the end on the loop thread, after (or as part of) the task the other
+     * thread posted to end the wait, so the loop never sees the wait over with nothing posted yet.
+     * Loop thread.
+     */
+    public void beginExternalWait() {
+        externalWaits++;
+    }
+
+    /** See {@link #beginExternalWait}. Loop thread. */
+    public void endExternalWait() {
+        assert externalWaits > 0;
+        externalWaits--;
+    }
+
+    /**
+     * Step 4 on a virtual clock. Channels already ready are taken first (one {@code selectNow});
+     * then, with nothing ready:
+     * <ol>
+     *   <li>a timer already due: return (step 3 fires it);
+     *   <li>a wait that another thread ends (pool work, a CompletionStage or callback, a pending
+     *       read, write or connect): block in real time, clock still, until that thread posts or
+     *       the channel is ready;
+     *   <li>a timer: jump the clock to its deadline (step 3 fires it and the ones due with it,
+     *       in deadline order, ties in creation order, as on a real clock);
+     *   <li>a pending accept only: block in real time (a client on another thread may come);
+     *   <li>nothing at all: nothing can ever run again, stop with {@link DeadlockException}.
+     * </ol>
+     */
+    private void pollVirtual() {
+        Selector sel = selector;
+        try {
+            if (sel != null && sel.selectNow() > 0) {
+                dispatchReady(sel);
+                return;
+            }
+            if (!paused.isEmpty() || !inbox.isEmpty()) {
+                return;
+            }
+            TimerHeap.Timer t = timers.peek();
+            if (t != null && t.deadline - virtualNanos <= 0) {
+                return;
+            }
+            int io = sel == null ? 0 : interestsOtherThanAccept(sel);
+            if (externalWaits > 0 || io > 0) {
+                blockInRealTime(sel);
+            } else if (t != null) {
+                virtualNanos = t.deadline;
+            } else if (io < 0) {
+                blockInRealTime(sel);                     // only accepts pending
+            } else {
+                stop(deadlock());
+            }
+        } catch (IOException x) {
+            throw Throwing.sneaky(x);
+        }
+    }
+
+    /** 1 if a registered channel waits for a read, write or connect; -1 if only for accepts; else 0. */
+    private static int interestsOtherThanAccept(Selector sel) {
+        int found = 0;
+        for (SelectionKey k : sel.keys()) {
+            int ops;
+            try {
+                ops = k.interestOps();
+            } catch (CancelledKeyException closed) {
+                continue;
+            }
+            if ((ops & ~SelectionKey.OP_ACCEPT) != 0) {
+                return 1;
+            }
+            if (ops != 0) {
+                found = -1;
+            }
+        }
+        return found;
+    }
+
+    /** Waits for another thread's post (or, with a selector, a ready channel); no timeout. */
+    private void blockInRealTime(Selector sel) throws IOException {
+        if (sel != null) {
+            if (sel.select() > 0) {                        // NOTE: a wakeup() before select() is kept
+                dispatchReady(sel);
+            }
+        } else {
+            LockSupport.park(this);                       // NOTE: an unpark before the park is kept
+        }
+        if (Thread.interrupted()) {
+            stop(new InterruptedException("the thread running the event loop was interrupted"));
+        }
+    }
+
+    private DeadlockException deadlock() {
+        return new DeadlockException("LwtMain.runWithVirtualClock: deadlock at virtual time " + now()
+                + " s: the main promise is pending and nothing can ever run again (nothing ready or"
+                + " paused, no timer, no I/O, no work on another thread); " + liveFibers
+                + " fiber(s) of this loop are suspended. Something waits on a promise that nobody"
+                + " will resolve (a Resolver never resolved, a lock never unlocked, a stream never"
+                + " written or closed). Under the virtual clock a loop fed only by other threads'"
+                + " LwtPreemptive.runInMain counts as deadlocked too: use LwtMain.run for that.");
     }
 
     // ----- Stopping -----------------------------------------------------------------------------
@@ -500,6 +668,24 @@ public final class EventLoop implements FiberHome {
         return engine;
     }
 
+    // The fiber runtime keeps the engine's nesting count in step with each fiber's frames (see
+    // Engine, "Fibers and the nesting count"). Loop thread only; no thread-local lookup.
+
+    @Override
+    public void mount(int own) {
+        engine.mountFiber(own);
+    }
+
+    @Override
+    public int unmount() {
+        return engine.unmountFiber();
+    }
+
+    @Override
+    public void settle() {
+        engine.settleFiber();
+    }
+
     /**
      * {@link #post}, for the fiber runtime: how a fiber is resumed from another thread (a
      * completion, a callback, a detached block's end). Any thread. Work that arrives after the
@@ -621,15 +807,24 @@ public final class EventLoop implements FiberHome {
         return new TimerHeap.Timer(deadline(seconds), timerSeq++, fire);
     }
 
-    private static long deadline(double seconds) {
+    private long deadline(double seconds) {
         // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
         long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
-        return System.nanoTime() + nanos;
+        return clockNanos() + nanos;
     }
 
     /** Timers waiting in the heap; for tests. */
     public int timerCount() {
         return timers.size();
+    }
+
+    /** Numbers this loop's fibers for their default names: a plain field, no shared counter. */
+    private int fiberIds;
+
+    /** The next fiber number on this loop ({@code fiber-<id>}). Loop thread. */
+    @Override
+    public int nextFiberId() {
+        return ++fiberIds;
     }
 
     /** A fiber started on this loop. Loop thread. */
@@ -681,19 +876,56 @@ public final class EventLoop implements FiberHome {
 
     // ----- I/O ----------------------------------------------------------------------------------
 
+    /**
+     * A readiness wait that its owner keeps and re-arms ({@code Lwt_unix.wait_read}/{@code wait_write}):
+     * armed with {@link #awaitReady}, it is called back once, on the loop thread, when the selector
+     * reports the channel ready, or failed when the channel is closed with {@link #close(SelectableChannel)}.
+     * One object serves every wait of its owner, so a buffered reader or writer allocates nothing
+     * per wait. The interest is off again when {@link #ready} runs (re-arm from it to wait again).
+     */
+    public abstract static class ReadyWait {
+        private IoState st;
+        private int bit;
+        private boolean armed;
+
+        /** The channel is ready for the operation. Loop thread. */
+        protected abstract void ready();
+
+        /** The channel was closed under the wait ({@link AsynchronousCloseException}). Loop thread. */
+        protected abstract void failed(Throwable error);
+
+        /** True between {@link #awaitReady} and the callback (or {@link #cancelReady}). */
+        public final boolean isArmed() {
+            return armed;
+        }
+
+        /** The selector reported {@code bit}: disarm, then call back. */
+        void onReady() {
+            armed = false;
+            st.set(bit, null);
+            ready();
+        }
+
+        /** Taken off by a close of the channel: the interest is already off. */
+        void onClosed(Throwable why) {
+            armed = false;
+            failed(why);
+        }
+    }
+
     /** Per-channel state, the attachment of its key: at most one pending operation per kind. */
     private final class IoState {
         final SelectionKey key;
-        IoOp read;      // OP_READ
-        IoOp write;     // OP_WRITE
-        IoOp connect;   // OP_CONNECT
-        IoOp accept;    // OP_ACCEPT
+        ReadyWait read;      // OP_READ
+        ReadyWait write;     // OP_WRITE
+        ReadyWait connect;   // OP_CONNECT
+        ReadyWait accept;    // OP_ACCEPT
 
         IoState(SelectableChannel ch) throws IOException {
             this.key = ch.register(selector(), 0, this);
         }
 
-        IoOp get(int bit) {
+        ReadyWait get(int bit) {
             return switch (bit) {
                 case SelectionKey.OP_READ -> read;
                 case SelectionKey.OP_WRITE -> write;
@@ -703,7 +935,7 @@ public final class EventLoop implements FiberHome {
             };
         }
 
-        void set(int bit, IoOp op) {
+        void set(int bit, ReadyWait op) {
             switch (bit) {
                 case SelectionKey.OP_READ -> read = op;
                 case SelectionKey.OP_WRITE -> write = op;
@@ -720,24 +952,24 @@ public final class EventLoop implements FiberHome {
 
         void ready(int readyOps) {
             if (accept != null && (readyOps & SelectionKey.OP_ACCEPT) != 0) {
-                accept.retry();
+                accept.onReady();
             }
             if (connect != null && (readyOps & SelectionKey.OP_CONNECT) != 0) {
-                connect.retry();
+                connect.onReady();
             }
             if (read != null && (readyOps & SelectionKey.OP_READ) != 0) {
-                read.retry();
+                read.onReady();
             }
             if (write != null && (readyOps & SelectionKey.OP_WRITE) != 0) {
-                write.retry();
+                write.onReady();
             }
         }
 
-        List<IoOp> takeAll() {
-            List<IoOp> ops = new ArrayList<>(2);
+        List<ReadyWait> takeAll() {
+            List<ReadyWait> ops = new ArrayList<>(2);
             for (int bit : new int[] {SelectionKey.OP_ACCEPT, SelectionKey.OP_CONNECT,
                     SelectionKey.OP_READ, SelectionKey.OP_WRITE}) {
-                IoOp op = get(bit);
+                ReadyWait op = get(bit);
                 if (op != null) {
                     ops.add(op);
                     set(bit, null);
@@ -747,21 +979,37 @@ public final class EventLoop implements FiberHome {
         }
     }
 
-    private static final class IoOp {
-        final IoState st;
-        final int bit;
+    /** A one-off operation of {@link #io}: retried at each readiness until it no longer would block. */
+    private static final class IoOp extends ReadyWait {
         final IoAttempt attempt;
         final Resolver<Object> r;
 
         IoOp(IoState st, int bit, IoAttempt attempt, Resolver<Object> r) {
-            this.st = st;
-            this.bit = bit;
+            super.st = st;
+            super.bit = bit;
             this.attempt = attempt;
             this.r = r;
         }
 
+        @Override
+        void onReady() {
+            retry();
+        }
+
+        @Override
+        protected void ready() {
+            retry();
+        }
+
+        @Override
+        protected void failed(Throwable error) {
+            r.tryReject(error);
+        }
+
         /** The channel is ready: try again; settle unless it would still block. */
         void retry() {
+            IoState st = super.st;
+            int bit = super.bit;
             Object v;
             try {
                 v = attempt.attempt();
@@ -778,8 +1026,47 @@ public final class EventLoop implements FiberHome {
         }
 
         void cancelled() {
-            if (st.get(bit) == this) {
-                st.set(bit, null);
+            IoState st = super.st;
+            if (st.get(super.bit) == this) {
+                st.set(super.bit, null);
+            }
+        }
+    }
+
+    /**
+     * Arms {@code w} to be called back once when {@code ch} is ready for {@code bit} (one of
+     * {@link SelectionKey}'s {@code OP_*}). No attempt is made first: the caller has just seen the
+     * operation would block (or, as Lwt_io does after a short read, knows it would). Arming an
+     * armed wait again does nothing. Loop thread.
+     *
+     * @throws IOException           if the channel is closed (ClosedChannelException)
+     * @throws IllegalStateException if another operation of that kind is pending on {@code ch}
+     */
+    public void awaitReady(SelectableChannel ch, int bit, ReadyWait w) throws IOException {
+        IoState st = w.st;
+        if (st == null || !st.key.isValid()) {
+            st = stateOf(ch);
+            w.st = st;
+        }
+        ReadyWait there = st.get(bit);
+        if (there == w) {
+            return;
+        }
+        if (there != null) {
+            throw new IllegalStateException("another operation of the same kind is already pending on " + ch
+                    + "; wait for its promise before starting the next");
+        }
+        w.bit = bit;
+        w.armed = true;
+        st.set(bit, w);
+    }
+
+    /** Disarms {@code w} if it is armed; its callback will not run. Loop thread. */
+    public void cancelReady(ReadyWait w) {
+        if (w.armed) {
+            w.armed = false;
+            if (w.st.get(w.bit) == w) {
+                w.st.set(w.bit, null);
             }
         }
     }
@@ -837,13 +1124,28 @@ public final class EventLoop implements FiberHome {
      */
     public void close(SelectableChannel ch) throws IOException {
         SelectionKey k = keyOf(ch);
-        List<IoOp> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
+        List<ReadyWait> pending = k == null ? List.of() : ((IoState) k.attachment()).takeAll();
         try {
             ch.close();
         } finally {
-            for (IoOp op : pending) {
-                op.r.tryReject(new AsynchronousCloseException());
+            for (ReadyWait op : pending) {
+                op.onClosed(new AsynchronousCloseException());
             }
+        }
+    }
+
+    /**
+     * {@link #close(SelectableChannel)}, and the descriptor released before this returns: a channel
+     * registered with a selector is only really closed when the selector next deregisters its key,
+     * so a listening socket would otherwise keep its port (and accept into its backlog) until the
+     * loop's next poll. The extra {@code selectNow} drops the readiness it sees: the JDK's selectors
+     * are level-triggered, so the next poll reports it again. Loop thread.
+     */
+    public void closeNow(SelectableChannel ch) throws IOException {
+        close(ch);
+        Selector sel = selector;
+        if (sel != null && sel.isOpen()) {
+            sel.selectNow(ignoredReadyKey -> { });
         }
     }
 

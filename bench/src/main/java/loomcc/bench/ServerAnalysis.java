@@ -1,0 +1,275 @@
+package loomcc.bench;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import loomcc.bench.ServerBench.Load;
+import loomcc.bench.ServerBench.Row;
+
+/**
+ * The server section's numbers, from {@code server.csv} alone (unit-tested on synthetic rows):
+ * medians and ranges over the measured rounds, per-round ratios between systems (the systems ran
+ * seconds apart in each round, so a ratio within a round is steadier than the raw figures), the
+ * verdict on each target of issue 11, the markdown and one chart per load.
+ */
+public final class ServerAnalysis {
+    private final List<Row> rows;
+
+    public ServerAnalysis(List<Row> rows) {
+        this.rows = rows.stream().filter(r -> r.round() > 0).toList();   // round 0 is the warm-up
+    }
+
+    /** A median and the range it comes from. */
+    public record Spread(double median, double min, double max, int n) {
+        static Optional<Spread> of(double[] xs) {
+            if (xs.length == 0) {
+                return Optional.empty();
+            }
+            double[] s = xs.clone();
+            Arrays.sort(s);
+            double med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            return Optional.of(new Spread(med, s[0], s[s.length - 1], s.length));
+        }
+
+        String text() {
+            return Analysis.fmt(median) + " (" + Analysis.fmt(min) + "–" + Analysis.fmt(max) + ")";
+        }
+    }
+
+    static final ToDoubleFunction<Row> RPS = Row::rps;
+    static final ToDoubleFunction<Row> P50 = Row::p50Ms;
+    static final ToDoubleFunction<Row> P99 = Row::p99Ms;
+    static final ToDoubleFunction<Row> CPU = Row::cpuUsPerRequest;
+
+    public boolean ran(String system) {
+        return rows.stream().anyMatch(r -> r.system().equals(system));
+    }
+
+    /** A metric of one system over the rounds. */
+    public Optional<Spread> figure(String system, String load, String test, ToDoubleFunction<Row> metric) {
+        return Spread.of(rows.stream().filter(r -> r.system().equals(system) && r.load().equals(load)
+                && r.test().equals(test)).mapToDouble(metric).toArray());
+    }
+
+    /** metric(a) / metric(b), round by round. */
+    public Optional<Spread> ratio(String a, String b, String load, String test, ToDoubleFunction<Row> metric) {
+        List<Double> rs = new ArrayList<>();
+        for (Row x : rows) {
+            if (x.system().equals(a) && x.load().equals(load) && x.test().equals(test)) {
+                rows.stream().filter(y -> y.system().equals(b) && y.load().equals(load) && y.test().equals(test)
+                        && y.round() == x.round()).findFirst()
+                        .ifPresent(y -> rs.add(metric.applyAsDouble(x) / metric.applyAsDouble(y)));
+            }
+        }
+        return Spread.of(rs.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /** A ratio at one load and test, for a verdict's worst case. */
+    public record At(String load, String test, Spread ratio) {
+    }
+
+    /** Over loads x tests: the median ratios, and the one furthest from the target's side. */
+    private Optional<At> extreme(String a, String b, List<String> loads, ToDoubleFunction<Row> metric, boolean lowest) {
+        At worst = null;
+        for (String l : loads) {
+            for (String t : ServerBench.TESTS) {
+                Optional<Spread> r = ratio(a, b, l, t, metric);
+                if (r.isPresent() && (worst == null || (lowest ? r.get().median() < worst.ratio().median()
+                        : r.get().median() > worst.ratio().median()))) {
+                    worst = new At(l, t, r.get());
+                }
+            }
+        }
+        return Optional.ofNullable(worst);
+    }
+
+    /** The median over tests of the per-test median ratio (a summary figure). */
+    private Optional<Double> medianOverTests(String a, String b, String load, ToDoubleFunction<Row> metric) {
+        double[] ms = ServerBench.TESTS.stream().map(t -> ratio(a, b, load, t, metric)).flatMap(Optional::stream)
+                .mapToDouble(Spread::median).toArray();
+        return Spread.of(ms).map(Spread::median);
+    }
+
+    /** One target of issue 11 and its figure. */
+    public record Verdict(String comparison, String target, Analysis.Status status, String figure) {
+    }
+
+    private static final String P1 = "c50-P1";
+    private static final String P16 = "c50-P16";
+    private static final String C1000 = "c1000-P1";
+
+    public List<Verdict> verdicts() {
+        List<String> all = ServerBench.LOADS.stream().map(Load::id).toList();
+        List<Verdict> out = new ArrayList<>();
+        out.add(verdict("fiber / promise, requests per second, every test and load", ">= 0.95",
+                extreme("fiber", "promise", all, RPS, true), r -> r >= 0.95, "fiber", "promise", P1, RPS));
+        out.add(verdict("fiber / vthread, requests per second, every test at -c 50", ">= 1.0",
+                extreme("fiber", "vthread", List.of(P1, P16), RPS, true), r -> r >= 1.0, "fiber", "vthread", P1, RPS));
+        out.add(verdict("fiber / redis-server, requests per second at -c 50 -P 1", ">= 0.9",
+                extreme("fiber", "redis-server", List.of(P1), RPS, true), r -> r >= 0.9, "fiber", "redis-server", P1, RPS));
+        out.add(verdict("fiber / redis-server, server CPU time per request at -c 50 -P 1", "<= 1.1",
+                extreme("fiber", "redis-server", List.of(P1), CPU, false), r -> r <= 1.1, "fiber", "redis-server", P1, CPU));
+        out.add(verdict("fiber p99 / promise p99", "<= 1.2",
+                extreme("fiber", "promise", all, P99, false), r -> r <= 1.2, "fiber", "promise", P1, P99));
+        return out;
+    }
+
+    private Verdict verdict(String comparison, String target, Optional<At> worst, java.util.function.DoublePredicate ok,
+            String a, String b, String summaryLoad, ToDoubleFunction<Row> metric) {
+        if (worst.isEmpty()) {
+            return new Verdict(comparison, target, Analysis.Status.NOT_RUN, "needs " + a + " and " + b);
+        }
+        At w = worst.get();
+        String summary = medianOverTests(a, b, summaryLoad, metric)
+                .map(m -> "; median over the tests at " + summaryLoad + ": " + Analysis.fmt(m)).orElse("");
+        return new Verdict(comparison, target, ok.test(w.ratio().median()) ? Analysis.Status.MET : Analysis.Status.MISSED,
+                "worst " + w.ratio().text() + " (" + w.test() + " at " + w.load() + ")" + summary);
+    }
+
+    // ------------------------------------------------------------------ report.md and charts
+
+    /** One PNG per load: median requests per second per test, a bar per system. Returns load id -> file name. */
+    public Map<String, String> charts(Path dir) throws IOException {
+        Map<String, String> files = new LinkedHashMap<>();
+        for (Load l : ServerBench.LOADS) {
+            CategoryChart c = chart(l.id());
+            if (c != null) {
+                String name = "server-" + l.id() + ".png";
+                BitmapEncoder.saveBitmapWithDPI(c, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG, 120);
+                files.put(l.id(), name);
+            }
+        }
+        return files;
+    }
+
+    private static final Map<String, Color> COLORS = Map.of("fiber", new Color(0xD62728), "promise",
+            new Color(0x1F77B4), "vthread", new Color(0x2CA02C), "redis-server", new Color(0x7F7F7F));
+
+    CategoryChart chart(String load) {
+        Load l = Load.of(load);
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(520)
+                .title("redis-benchmark -c " + l.clients() + " -P " + l.pipeline() + ": requests per second"
+                        + " (median of the rounds)")
+                .xAxisTitle("test").yAxisTitle("requests per second").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        boolean any = false;
+        for (String s : ServerBench.SYSTEMS) {
+            List<String> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (String t : ServerBench.TESTS) {
+                Optional<Spread> f = figure(s, load, t, RPS);
+                if (f.isPresent()) {
+                    xs.add(t);
+                    ys.add(f.get().median());
+                }
+            }
+            if (xs.size() == ServerBench.TESTS.size()) {
+                chart.addSeries(s, xs, ys).setFillColor(COLORS.get(s));
+                any = true;
+            }
+        }
+        return any ? chart : null;
+    }
+
+    /** The server section of report.md; {@code charts} from {@link #charts}. {@code note}: how it ran, or why not. */
+    public String markdown(String note, Map<String, String> charts) {
+        StringBuilder md = new StringBuilder();
+        md.append("\n## Server: a RESP2 server under redis-benchmark (issue 11)\n\n");
+        md.append("The same small Redis-protocol server (`loomcc.bench.redis`: one parser and keyspace) in three"
+                + " styles: `fiber` (a fiber per connection on the loomcc loop, direct style: read, answer every"
+                + " complete command, write, loop), `promise` (the same on `Lwt` binds, no fibers), `vthread` (a JDK"
+                + " virtual thread per connection, blocking `java.net` sockets), each in a JVM of its own (`java -jar"
+                + " bench/target/loomcc-bench.jar serve --style S --port N`), beside `redis-server` (C, one thread,"
+                + " one event loop). `redis-benchmark -t T -c C -P P -n N --csv`, one run per test so that the"
+                + " server's CPU time (user + system: the sum of its threads' run time in `/proc/PID/task/*/schedstat`, in ns, which"
+                + " `/proc/PID/stat` gives in 10 ms ticks) can be divided by the requests it served."
+                + " Figures: the median over the rounds and, in brackets, the range; ratios are taken round by round"
+                + " (the systems run seconds apart within a round, in alternating order) and then the median and"
+                + " range of those.\n\n");
+        md.append(note).append("\n");
+        if (rows.isEmpty()) {
+            return md.toString();
+        }
+        md.append("\n### Targets\n\n| comparison | target | figure: median ratio (range over the rounds) | verdict |\n"
+                + "|---|---|---|---|\n");
+        for (Verdict v : verdicts()) {
+            md.append("| ").append(v.comparison()).append(" | ").append(v.target()).append(" | ").append(v.figure())
+                    .append(" | ").append(switch (v.status()) {
+                        case MET -> "met";
+                        case MISSED -> "**missed**";
+                        case NOT_RUN -> "not run";
+                    }).append(" |\n");
+        }
+        for (Load l : ServerBench.LOADS) {
+            String load = l.id();
+            if (rows.stream().noneMatch(r -> r.load().equals(load))) {
+                continue;
+            }
+            md.append("\n### -c ").append(l.clients()).append(" -P ").append(l.pipeline()).append(" (")
+                    .append(l.requests()).append(" requests per test at scale 1)\n\n");
+            md.append("Requests per second:\n\n| test |");
+            ServerBench.SYSTEMS.forEach(s -> md.append(' ').append(s).append(" |"));
+            md.append(" fiber/promise | fiber/vthread | fiber/redis-server |\n|---|");
+            ServerBench.SYSTEMS.forEach(s -> md.append("---|"));
+            md.append("---|---|---|\n");
+            for (String t : ServerBench.TESTS) {
+                md.append("| ").append(t).append(" |");
+                for (String s : ServerBench.SYSTEMS) {
+                    md.append(' ').append(figure(s, load, t, RPS).map(ServerAnalysis::rps).orElse("not run")).append(" |");
+                }
+                for (String b : List.of("promise", "vthread", "redis-server")) {
+                    md.append(' ').append(ratio("fiber", b, load, t, RPS).map(Spread::text).orElse("–")).append(" |");
+                }
+                md.append('\n');
+            }
+            md.append("\nLatency p50 / p99, ms (medians), and server CPU time per request, µs (median; fiber's"
+                    + " ratio to redis-server):\n\n| test |");
+            ServerBench.SYSTEMS.forEach(s -> md.append(' ').append(s).append(" p50 / p99 |"));
+            ServerBench.SYSTEMS.forEach(s -> md.append(' ').append(s).append(" CPU |"));
+            md.append(" CPU fiber/redis-server |\n|---|");
+            ServerBench.SYSTEMS.forEach(s -> md.append("---|---|"));
+            md.append("---|\n");
+            for (String t : ServerBench.TESTS) {
+                md.append("| ").append(t).append(" |");
+                for (String s : ServerBench.SYSTEMS) {
+                    Optional<Spread> p50 = figure(s, load, t, P50);
+                    Optional<Spread> p99 = figure(s, load, t, P99);
+                    md.append(' ').append(p50.isPresent() && p99.isPresent()
+                            ? Analysis.fmt(p50.get().median()) + " / " + Analysis.fmt(p99.get().median()) : "not run")
+                            .append(" |");
+                }
+                for (String s : ServerBench.SYSTEMS) {
+                    md.append(' ').append(figure(s, load, t, CPU).map(f -> Analysis.fmt(f.median())).orElse("not run"))
+                            .append(" |");
+                }
+                md.append(' ').append(ratio("fiber", "redis-server", load, t, CPU).map(Spread::text).orElse("–"))
+                        .append(" |\n");
+            }
+            String chart = charts.get(load);
+            if (chart != null) {
+                md.append("\n![server ").append(load).append("](").append(chart).append(")\n");
+            }
+        }
+        return md.toString();
+    }
+
+    private static String rps(Spread s) {
+        return String.format(Locale.ROOT, "%.0f (%.0f–%.0f)", s.median(), s.min(), s.max());
+    }
+}

@@ -1,0 +1,314 @@
+package loomcc.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The report's server section, measured: {@code redis-benchmark} against the RESP2 server in each
+ * style ({@code loomcc.bench.redis}, each in a JVM of its own started with this jar's
+ * {@code serve} command) and against {@code redis-server} when installed. Each test runs as its
+ * own {@code redis-benchmark} invocation, so the server's CPU time over it (user + system, from
+ * {@code /proc}: see {@link Server#cpuNanos}) can be divided by the requests it served.
+ *
+ * <p>Order: every server gets one warm-up pass of every test and load first (the JIT compiles the
+ * request path; redis-server gets one too, for symmetry); then {@code rounds} rounds, each going
+ * through every load and test, and for each of those through every system, in alternating order: the systems being compared run seconds apart, in both
+ * orders, so a burst of load on this shared machine slows them alike and the per-round ratios are
+ * steady where the raw figures are not.
+ * (Odd rounds take the list's order, even rounds the reverse.)
+ *
+ * <p>{@code server.csv}: {@code round,system,load,test,requests,rps,p50_ms,p99_ms,cpu_ms}
+ * (round 0 is the warm-up, not used in the figures).
+ */
+public final class ServerBench {
+    private ServerBench() {
+    }
+
+    public static final String HEADER = "round,system,load,test,requests,rps,p50_ms,p99_ms,cpu_ms";
+
+    /** The systems, in report order: loomcc's three styles, then the C server. */
+    public static final List<String> SYSTEMS = List.of("fiber", "promise", "vthread", "redis-server");
+
+    /** redis-benchmark's tests as separate invocations (-t ping runs the first two). */
+    public static final List<String> TESTS = List.of("ping_inline", "ping_mbulk", "set", "get", "incr", "mset");
+
+    /** A load: clients at once, pipeline depth, requests per test at scale 1. */
+    public record Load(int clients, int pipeline, int requests) {
+        public String id() {
+            return "c" + clients + "-P" + pipeline;
+        }
+
+        static Load of(String id) {
+            for (Load l : LOADS) {
+                if (l.id().equals(id)) {
+                    return l;
+                }
+            }
+            throw new IllegalArgumentException("unknown load " + id);
+        }
+    }
+
+    /**
+     * The issue's three loads. The request counts give each run about half a second here at -c 50
+     * (1000 clients make redis-benchmark itself the bottleneck: 10 000 requests take 1-2 s).
+     */
+    public static final List<Load> LOADS = List.of(new Load(50, 1, 20_000), new Load(50, 16, 400_000),
+            new Load(1000, 1, 20_000));
+
+    /** One redis-benchmark run. */
+    public record Row(int round, String system, String load, String test, long requests, double rps, double p50Ms,
+            double p99Ms, double cpuMs) {
+        /** Server CPU time per request, µs. */
+        public double cpuUsPerRequest() {
+            return cpuMs * 1000 / requests;
+        }
+
+        String csv() {
+            return String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%.2f,%.3f,%.3f,%.1f", round, system, load, test,
+                    requests, rps, p50Ms, p99Ms, cpuMs);
+        }
+
+        static Row parse(String line) {
+            String[] f = line.split(",");
+            return new Row(Integer.parseInt(f[0]), f[1], f[2], f[3], Long.parseLong(f[4]), Double.parseDouble(f[5]),
+                    Double.parseDouble(f[6]), Double.parseDouble(f[7]), Double.parseDouble(f[8]));
+        }
+    }
+
+    /** The path of a program on the PATH, if there. */
+    public static Optional<Path> onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(dir, program);
+            if (Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What the report says when redis-benchmark is missing. */
+    public static final String INSTALL = "`redis-benchmark` is not on the PATH: install Debian's `redis-tools`"
+            + " (and `redis-server` for the C server beside loomcc's), e.g. `sudo apt-get install redis-tools"
+            + " redis-server`, then run the report again.";
+
+    /**
+     * Runs the whole server benchmark and writes {@code server.csv} into {@code dir}.
+     *
+     * @param rounds measured rounds, at least 1
+     * @param scale  multiplies each load's request count
+     */
+    public static List<Row> run(Path dir, List<String> systems, int rounds, int scale)
+            throws IOException, InterruptedException {
+        Path bench = onPath("redis-benchmark").orElseThrow(() -> new IllegalStateException(INSTALL));
+        List<String> present = new ArrayList<>();
+        for (String s : systems) {
+            if (s.equals("redis-server") && onPath("redis-server").isEmpty()) {
+                System.err.println("[server] redis-server is not on the PATH: not run");
+                continue;
+            }
+            present.add(s);
+        }
+        Map<String, Server> servers = new LinkedHashMap<>();
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (String s : present) {
+                servers.put(s, Server.start(s));
+            }
+            for (int round = 0; round <= rounds; round++) {
+                List<String> order = new ArrayList<>(present);
+                if (round % 2 == 0) {
+                    java.util.Collections.reverse(order);   // round 0 (warm-up) and even rounds: reversed
+                }
+                for (Load l : LOADS) {
+                    for (String test : TESTS) {
+                        for (String s : order) {
+                            Row r = runOne(bench, servers.get(s), round, l, test, round == 0 ? 1 : scale);
+                            rows.add(r);
+                            System.out.printf(Locale.ROOT, "[server] round %d %-12s %-9s %-11s %10.0f req/s p50 %.3f"
+                                    + " p99 %.3f ms, cpu %.2f us/req%n", round, s, l.id(), test, r.rps(), r.p50Ms(),
+                                    r.p99Ms(), r.cpuUsPerRequest());
+                        }
+                    }
+                }
+            }
+        } finally {
+            servers.values().forEach(Server::stop);
+        }
+        write(dir.resolve("server.csv"), rows);
+        return rows;
+    }
+
+    private static Row runOne(Path bench, Server server, int round, Load l, String test, int scale)
+            throws IOException, InterruptedException {
+        long n = (long) l.requests() * scale;
+        long cpu0 = server.cpuNanos();
+        Process p = new ProcessBuilder(bench.toString(), "-h", "127.0.0.1", "-p", Integer.toString(server.port),
+                "-c", Integer.toString(l.clients()), "-P", Integer.toString(l.pipeline()), "-n", Long.toString(n),
+                "-t", test, "--csv").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IOException("redis-benchmark failed against " + server.name + ": " + out);
+        }
+        long cpu1 = server.cpuNanos();
+        for (String line : out.split("\n")) {
+            String[] f = line.replace("\"", "").trim().split(",");
+            if (f.length >= 7 && !f[0].equals("test")) {
+                return new Row(round, server.name, l.id(), test, n, Double.parseDouble(f[1]), Double.parseDouble(f[4]),
+                        Double.parseDouble(f[6]), (cpu1 - cpu0) / 1e6);
+            }
+        }
+        throw new IOException("no result from redis-benchmark against " + server.name + ": " + out);
+    }
+
+    /**
+     * The {@code serve} command of this code: {@code java -jar loomcc-bench.jar serve} when it runs
+     * from the jar, else the same class path and main class with the add-exports flag.
+     */
+    static List<String> serveCommand() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        try {
+            Path here = Path.of(ServerBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (here.toString().endsWith(".jar")) {
+                return List.of(java, "-jar", here.toString(), "serve");
+            }
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            // fall through to the class path
+        }
+        return List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "loomcc.bench.redis.RespServers", "serve");
+    }
+
+    /** sysconf(_SC_CLK_TCK): 100 on Linux for x86-64 and arm64 (USER_HZ). */
+    static final int CLK_TCK = 100;
+
+    public static void write(Path csv, List<Row> rows) throws IOException {
+        StringBuilder b = new StringBuilder(HEADER).append('\n');
+        rows.forEach(r -> b.append(r.csv()).append('\n'));
+        Files.writeString(csv, b, StandardCharsets.UTF_8);
+    }
+
+    public static List<Row> read(Path csv) throws IOException {
+        if (!Files.exists(csv)) {
+            return List.of();
+        }
+        return Files.readAllLines(csv, StandardCharsets.UTF_8).stream().skip(1).filter(l -> !l.isBlank())
+                .map(Row::parse).toList();
+    }
+
+    /** One server process and its CPU clock. */
+    static final class Server {
+        final String name;
+        final Process process;
+        final int port;
+
+        private Server(String name, Process process, int port) {
+            this.name = name;
+            this.process = process;
+            this.port = port;
+        }
+
+        static Server start(String name) throws IOException, InterruptedException {
+            if (name.equals("redis-server")) {
+                int port;
+                try (ServerSocket s = new ServerSocket(0)) {
+                    port = s.getLocalPort();
+                }
+                Process p = new ProcessBuilder(onPath("redis-server").orElseThrow().toString(), "--port",
+                        Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--maxclients", "4096").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                for (int i = 0; i < 200; i++) {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 100);
+                        return new Server(name, p, port);
+                    } catch (IOException e) {
+                        Thread.sleep(50);
+                    }
+                }
+                p.destroy();
+                throw new IOException("redis-server did not start on port " + port);
+            }
+            List<String> cmd = new ArrayList<>(serveCommand());
+            cmd.addAll(List.of("--style", name, "--port", "0"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = r.readLine();
+            if (line == null || !line.startsWith("ready ")) {
+                p.destroy();
+                throw new IOException("the " + name + " server did not start: " + line);
+            }
+            Thread drain = new Thread(() -> {
+                try {
+                    String l;
+                    while ((l = r.readLine()) != null) {
+                        System.err.println("[server " + name + "] " + l);
+                    }
+                } catch (IOException ignored) {
+                    // the server exited
+                }
+            }, "server-output-" + name);
+            drain.setDaemon(true);
+            drain.start();
+            return new Server(name, p, Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim()));
+        }
+
+        /**
+         * The process's CPU time so far, ns: the sum over its threads of the run time in
+         * {@code /proc/PID/task/TID/schedstat} (user + system, in ns), or, where the kernel has no
+         * schedstat, utime + stime from {@code /proc/PID/stat} (proc(5): fields 14 and 15, in clock
+         * ticks of 10 ms, which is 7 % of a 140 ms run: too coarse for a ratio).
+         */
+        long cpuNanos() throws IOException {
+            Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+            long sum = 0;
+            boolean any = false;
+            try (var ts = Files.list(tasks)) {
+                for (Path t : ts.toList()) {
+                    try {
+                        String s = Files.readString(t.resolve("schedstat")).trim();
+                        sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                        any = true;
+                    } catch (IOException | RuntimeException threadGone) {
+                        // NOTE: a thread that ended between the listing and the read: its time is lost
+                    }
+                }
+            }
+            if (any) {
+                return sum;
+            }
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * (1_000_000_000L / CLK_TCK);
+        }
+
+        void stop() {
+            process.destroy();                      // SIGTERM: the serve command closes cleanly
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+}

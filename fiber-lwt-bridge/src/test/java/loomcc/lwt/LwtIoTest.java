@@ -1,0 +1,404 @@
+package loomcc.lwt;
+
+import static loomcc.lwt.IoClients.close;
+import static loomcc.lwt.IoClients.open;
+import static loomcc.lwt.IoClients.readLine;
+import static loomcc.lwt.IoClients.readToEnd;
+import static loomcc.lwt.IoClients.send;
+import static loomcc.lwt.IoClients.withServer;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+
+/** LwtIo's buffered input and output, servers and clients, on real loopback sockets. */
+class LwtIoTest {
+
+    /** Collects every line (readLine until null) of each connection. */
+    private static LwtIo.Handler collectLines(List<Object> into) {
+        return c -> {
+            String line;
+            while ((line = LwtFiber.await(c.in().readLine())) != null) {
+                into.add(line);
+            }
+            into.add("<end>");
+        };
+    }
+
+    @Test
+    void readLineSplitsOnLfAndCrLfAndReturnsAnUnterminatedLastLine() {
+        List<Object> lines = new CopyOnWriteArrayList<>();
+        var run = withServer(collectLines(lines), a -> {
+            SocketChannel c = open(a);
+            send(c, "a\nb\r\nc\r\n\n\r\nx\ry\nlast");
+            close(c);
+            return null;
+        });
+        assertEquals(List.of("a", "b", "c", "", "", "x\ry", "last", "<end>"), lines);
+        assertEquals(1, run.accepted());
+        assertEquals(0, run.failed());
+    }
+
+    @Test
+    void eachConnectionRunsInAFiberNamedAfterThePeer() {
+        List<Object> names = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> names.add(loomcc.fiber.Fiber.current().name() + " / " + c.remote()), a -> {
+            SocketChannel c = open(a);
+            String local;
+            try {
+                local = c.getLocalAddress().toString();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            readToEnd(c);
+            close(c);
+            return local;
+        });
+        assertEquals(List.of("conn " + run.client() + " / " + run.client()), names);
+    }
+
+    @Test
+    void linesArrivingAByteAtATimeAndManyInOneSegmentComeOutTheSame() {
+        List<Object> lines = new CopyOnWriteArrayList<>();
+        StringBuilder all = new StringBuilder();
+        List<Object> expected = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            String l = "line " + i + " ".repeat(i % 37) + "é";   // multi-byte UTF-8 too
+            all.append(l).append(i % 2 == 0 ? "\n" : "\r\n");
+            expected.add(l);
+        }
+        expected.add("<end>");
+        byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
+        withServer(collectLines(lines), a -> {
+            SocketChannel c = open(a);
+            for (int i = 0; i < 300; i++) {               // the first lines one byte per write
+                send(c, new byte[] {bytes[i]});
+            }
+            send(c, Arrays.copyOfRange(bytes, 300, bytes.length));
+            close(c);
+            return null;
+        });
+        assertEquals(expected, lines);
+    }
+
+    @Test
+    void anEchoServerAnswersEachLineAndTheClientSeesAllOfIt() {
+        var run = withServer(c -> {
+            String line;
+            while ((line = LwtFiber.await(c.in().readLine())) != null) {
+                LwtFiber.await(c.out().writeUtf8(line.toUpperCase() + "\n"));
+                LwtFiber.await(c.out().flush());
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                send(c, "hello " + i + "\n");
+                got.add(readLine(c));
+            }
+            close(c);
+            return got;
+        });
+        for (int i = 0; i < 50; i++) {
+            assertEquals("HELLO " + i, run.client().get(i));
+        }
+    }
+
+    @Test
+    void readExactlyAndReadTakeBufferedBytesFirst() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        withServer(c -> {
+            LwtIo.Input in = c.in();
+            seen.add(LwtFiber.await(in.readLine()));
+            seen.add(new String(LwtFiber.await(in.readExactly(5)), StandardCharsets.US_ASCII));
+            seen.add(LwtFiber.await(in.readExactly(0)).length);
+            ByteBuffer dst = ByteBuffer.allocate(3);
+            seen.add(LwtFiber.await(in.read(dst)));
+            seen.add(LwtFiber.await(in.read(dst)));        // full: 0
+            seen.add(new String(dst.array(), StandardCharsets.US_ASCII));
+            byte[] big = LwtFiber.await(in.readExactly(200_000));   // more than the buffer
+            seen.add(big.length);
+            seen.add((int) big[199_999]);
+            seen.add(LwtFiber.await(in.read(ByteBuffer.allocate(10))));   // end of input
+            try {
+                LwtFiber.await(in.readExactly(1));
+            } catch (Exception e) {
+                seen.add(e.getClass());
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            send(c, "head\r\n12345abc");
+            byte[] b = new byte[200_000];
+            Arrays.fill(b, (byte) 7);
+            send(c, b);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of("head", "12345", 0, 3, 0, "abc", 200_000, 7, -1, EOFException.class), seen);
+    }
+
+    @Test
+    void readExactlyRejectsWithEofWhenTheInputEndsFirst() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> {
+            try {
+                LwtFiber.await(c.in().readExactly(10));
+            } catch (Exception e) {
+                seen.add(e);
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            send(c, "1234");
+            close(c);
+            return null;
+        });
+        EOFException e = assertInstanceOf(EOFException.class, seen.get(0));
+        assertTrue(e.getMessage().contains("4 of 10"), e.getMessage());
+        assertEquals(0, run.failed());
+    }
+
+    @Test
+    void theLineBoundDoesNotCountTheNewlineAndALongerLineMakesTheInputUnusable() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        String ten = "0123456789";
+        var run = withServer(c -> {
+            LwtIo.Input in = c.in().maxLineLength(10);
+            seen.add(LwtFiber.await(in.readLine()));       // 10 + \r\n: fine
+            seen.add(LwtFiber.await(in.readLine()));       // 10 + \n: fine
+            try {
+                LwtFiber.await(in.readLine());             // 11
+            } catch (Exception e) {
+                seen.add(e.getClass());
+            }
+            try {
+                LwtFiber.await(in.readLine());             // unusable now
+            } catch (Exception e) {
+                seen.add(e.getClass());
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            send(c, ten + "\r\n" + ten + "\n" + ten + "X\nshort\n");
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(), run.handlerErrors());
+        assertEquals(List.of(ten, ten, LwtIo.LineTooLongException.class, LwtIo.LineTooLongException.class), seen);
+    }
+
+    @Test
+    void aLineLongerThanTheBufferButWithinTheBoundIsRead() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        String longLine = "y".repeat(300_000);
+        withServer(c -> {
+            LwtIo.Input in = c.in().maxLineLength(300_000);
+            seen.add(LwtFiber.await(in.readLine()).length());
+            seen.add(LwtFiber.await(in.readLine()));
+        }, a -> {
+            SocketChannel c = open(a);
+            send(c, longLine + "\r\nnext\n");
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(300_000, "next"), seen);
+    }
+
+    @Test
+    void aSecondReadWhilePendingIsRefusedAndTheFirstStillWorks() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        withServer(c -> {
+            Lwt<String> first = c.in().readLine();         // nothing sent yet: pending
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.in().readLine());
+            seen.add(e.getMessage().contains("await its promise"));
+            assertThrows(IllegalStateException.class, () -> c.in().read(ByteBuffer.allocate(1)));
+            LwtFiber.await(c.out().writeUtf8("ready\n"));
+            LwtFiber.await(c.out().flush());
+            seen.add(LwtFiber.await(first));
+        }, a -> {
+            SocketChannel c = open(a);
+            assertEquals("ready", readLine(c));
+            send(c, "one\n");
+            readToEnd(c);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(true, "one"), seen);
+    }
+
+    @Test
+    void aCancelledReadLosesNoByte() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        withServer(c -> {
+            Lwt<String> first = c.in().readLine();
+            first.cancel();
+            seen.add(first.isRejected());
+            LwtFiber.await(c.out().writeUtf8("go\n"));
+            LwtFiber.await(c.out().flush());
+            seen.add(LwtFiber.await(c.in().readLine()));
+        }, a -> {
+            SocketChannel c = open(a);
+            send(c, "par");
+            assertEquals("go", readLine(c));
+            send(c, "tial\n");
+            readToEnd(c);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(true, "partial"), seen);
+    }
+
+    @Test
+    void javaIoCodeRunsOnTheStreamsBlockingOnlyItsFiber() {
+        var run = withServer(c -> {
+            BufferedReader r = new BufferedReader(new InputStreamReader(c.in().stream(), StandardCharsets.UTF_8));
+            Writer w = new OutputStreamWriter(c.out().stream(), StandardCharsets.UTF_8);
+            String line;
+            while ((line = r.readLine()) != null) {
+                w.write(line.length() + ":" + line + "\n");
+                w.flush();
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            List<String> got = new ArrayList<>();
+            for (String s : List.of("héllo", "", "wörld")) {
+                send(c, s + "\n");
+                got.add(readLine(c));
+            }
+            close(c);
+            return got;
+        });
+        assertEquals(List.of("5:héllo", "0:", "5:wörld"), run.client());
+    }
+
+    @Test
+    void dataInputStreamReadsBinaryFramesFromTheStream() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> {
+            DataInputStream in = new DataInputStream(c.in().stream());
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                seen.add(in.readLong());
+            }
+            assertEquals(-1, in.read());
+        }, a -> {
+            SocketChannel c = open(a);
+            ByteBuffer b = ByteBuffer.allocate(4 + 8 * 3).putInt(3).putLong(1).putLong(-2).putLong(Long.MAX_VALUE);
+            for (byte x : b.array()) {
+                send(c, new byte[] {x});
+            }
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(), run.handlerErrors());
+        assertEquals(List.of(1L, -2L, Long.MAX_VALUE), seen);
+    }
+
+    @Test
+    void aBigWriteToASlowReaderWaitsAndEveryByteArrives() {
+        byte[] data = new byte[8 << 20];
+        new Random(7).nextBytes(data);
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> {
+            Lwt<Void> w = c.out().write(data);             // 8 MB: far more than the socket takes
+            seen.add(w.isPending());
+            LwtFiber.await(w);
+            seen.add(c.out().buffered());
+        }, a -> {
+            SocketChannel c = open(a);
+            byte[] got;
+            try {
+                Thread.sleep(100);                         // let the server fill the socket first
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                ByteBuffer buf = ByteBuffer.allocate(4096);
+                while (c.read(buf.clear()) >= 0) {
+                    out.write(buf.array(), 0, buf.position());
+                }
+                got = out.toByteArray();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            close(c);
+            return got;
+        });
+        assertEquals(List.of(true, 0), seen);
+        assertArrayEquals(data, run.client());
+    }
+
+    @Test
+    void smallWritesAreBufferedUntilFlushAndGoOutInOrder() {
+        var run = withServer(c -> {
+            LwtIo.Output out = c.out();
+            for (int i = 0; i < 10_000; i++) {
+                Lwt<Void> w = i % 3 == 0 ? out.writeUtf8(i + ",") : out.write((i + ",").getBytes(StandardCharsets.UTF_8));
+                LwtFiber.await(w);
+            }
+            // returning flushes
+        }, a -> {
+            SocketChannel c = open(a);
+            String s = readToEnd(c);
+            close(c);
+            return s;
+        });
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 10_000; i++) {
+            expected.append(i).append(',');
+        }
+        assertEquals(expected.toString(), run.client());
+    }
+
+    @Test
+    void connectGivesAClientConnectionToAServerOnTheSameLoop() {
+        String got = LwtMain.run(() -> LwtFiber.start(() -> {
+            try (LwtIo.Server s = LwtIo.serve(IoClients.LOOPBACK_ANY_PORT, c -> {
+                String line = LwtFiber.await(c.in().readLine());
+                LwtFiber.await(c.out().writeUtf8("hi " + line + "\n"));
+            })) {
+                try (LwtIo.Connection c = LwtFiber.await(LwtIo.connect(s.address()))) {
+                    assertEquals(s.address().getPort(), c.remote().getPort());
+                    LwtFiber.await(c.out().writeUtf8("you\n"));
+                    LwtFiber.await(c.out().flush());
+                    String answer = LwtFiber.await(c.in().readLine());
+                    assertNull(LwtFiber.await(c.in().readLine()));   // the handler ended: closed
+                    return answer;
+                }
+            }
+        }));
+        assertEquals("hi you", got);
+    }
+
+    @Test
+    void connectToAClosedPortIsRejectedWithTheIOException() {
+        Object r = LwtMain.run(() -> LwtFiber.start(() -> {
+            InetSocketAddress a;
+            try (LwtIo.Server s = LwtIo.serve(IoClients.LOOPBACK_ANY_PORT, c -> { })) {
+                a = s.address();
+            }
+            try {
+                return LwtFiber.await(LwtIo.connect(a));
+            } catch (Exception e) {
+                return e;
+            }
+        }));
+        assertInstanceOf(IOException.class, r);
+    }
+}

@@ -49,7 +49,7 @@ import loomcc.internal.Throwing;
  * and {@link #getNow()} on a pending promise. {@link #pick} and {@link #choose} on an empty list throw
  * {@link IllegalArgumentException}.
  *
- * <p>Where DESIGN.md is silent this follows Lwt's documented semantics (lwt.mli), and says so.
+ * <p>Where this contract is silent it follows Lwt's documented semantics (lwt.mli), and says so.
  *
  * @param <T> the value type
  */

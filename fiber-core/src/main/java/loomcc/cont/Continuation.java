@@ -36,7 +36,7 @@ public interface Continuation<A, R> {
      * @return the result of the computation, or what the function of its next shift returns
      * @throws IllegalStateException if this continuation was already resumed (continuations are
      *         one-shot), including by another thread that is running it right now
-     * @throws Throwable (undeclared) whatever the resumed computation throws, as the same instance
+     * @throws RuntimeException (any Throwable, checked ones undeclared) whatever the resumed computation throws, as the same instance
      */
     R resume(A value);
 

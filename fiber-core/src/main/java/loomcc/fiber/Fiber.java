@@ -17,6 +17,7 @@ import loomcc.internal.cont.Backends;
 import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
+import loomcc.internal.fiber.Nesting;
 
 /**
  * A fiber: a body of direct-style code that runs on a {@link FiberHome} and suspends, without
@@ -64,14 +65,28 @@ import loomcc.internal.fiber.AwaitedHere;
  *   ARMED -> FIRED       // the promise's callback: first CAS wins (a plain check on the home,
  *                        // where cancel also runs), resume is sent to the home
  *   ARMED -> CANCELLED   // cancel() on the home: first CAS wins, Awaiter.abandon, resume with the reason
- *   FIRED | CANCELLED    // a later callback or cancel finds the CAS lost and does nothing
+ *   FIRED -> CANCELLED   // cancel() on the home while the resume FIRED sent is still queued there:
+ *                        // the cancel wins, resumes with the reason; the queued resume does nothing
+ *   CANCELLED            // a later callback finds the CAS lost and does nothing
  * </pre>
  *
  * <h2>Cancellation</h2>
  * {@link #cancel} makes a pending await throw the given exception inside the fiber (its
- * {@code finally} blocks run) and abandons the awaited promise (the {@link Awaiter} decides
- * whether that cancels it). A fiber that catches the exception and goes on is an ordinary fiber
- * again: its later awaits work as usual. A fiber that is running or detached is not interrupted.
+ * {@code finally} blocks run before {@code cancel} returns) and abandons the awaited promise (the
+ * {@link Awaiter} decides whether that cancels it). That holds also when the promise has already
+ * completed from another thread but the fiber has not run again (its resume is still queued on
+ * the home): the cancel wins, the queued resume finds the wait CANCELLED and does nothing, and the
+ * outcome stays with the promise. A fiber that is running (it cancelled itself, or code on its own
+ * stack did) or detached is not interrupted: the reason is kept, and its next suspension point
+ * ({@link #await}, {@link #awaitCallback}, {@link #detached}, even on a completed promise) throws
+ * it instead of waiting; {@link #detached} also throws it when its block returns. Either way that
+ * one call only: a fiber that catches the exception and goes on is an ordinary fiber again.
+ *
+ * <h2>A home that counts nesting</h2>
+ * A home that implements {@link Nesting} (the Lwt loop counts its callback nesting) is told when
+ * the fiber's code starts and stops running on its thread ({@link #drive}: mount, unmount), so a
+ * suspended fiber holds none of its count; and, inside the fiber, before each suspension and when
+ * the body ends, it runs what the fiber's own code deferred ({@link Nesting#settle}), in the fiber.
  *
  * <h2>Threading</h2>
  * {@link #start} and {@link #cancel} on the home thread only; {@link #await}, {@link #detached},
@@ -89,6 +104,12 @@ public final class Fiber<T> {
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
     private final FiberHome home;
+    /** The home, when it counts nesting (see the class comment); else null. */
+    private final Nesting nesting;
+    /** The nesting levels the fiber's own frames hold while they are off the home's thread. */
+    private int ownNesting;
+    /** A cancel that found the fiber running or detached: its next suspension point throws it. */
+    private Throwable cancelRequest;
     private final BiConsumer<? super T, ? super Throwable> onDone;
     private final Runner runner;
     private Supplier<? extends T> body;
@@ -98,6 +119,10 @@ public final class Fiber<T> {
     /** A wait that fired and that nothing refers to any more, for the next await. */
     private Wait spareWait;
     private IdentityHashMap<FiberLocal<?>, Object> locals;
+    /** The name given at start, or null: then {@link #name()} is {@code fiber-<id>}. */
+    private final String name;
+    /** Numbered by the home ({@link FiberHome#nextFiberId}), for the default name. */
+    private final int id;
 
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
@@ -116,9 +141,12 @@ public final class Fiber<T> {
     private T result;
     private Throwable failure;
 
-    private Fiber(FiberHome home, Supplier<? extends T> body, BiConsumer<? super T, ? super Throwable> onDone,
-            Fiber<?> starter) {
+    private Fiber(FiberHome home, String name, Supplier<? extends T> body,
+            BiConsumer<? super T, ? super Throwable> onDone, Fiber<?> starter) {
         this.home = home;
+        this.name = name;
+        this.id = home.nextFiberId();
+        this.nesting = home instanceof Nesting n ? n : null;
         this.body = body;
         this.onDone = onDone;
         this.runner = BACKEND.newRunner(SCOPE, this::runBody);
@@ -139,6 +167,18 @@ public final class Fiber<T> {
      */
     public static <T> Fiber<T> start(FiberHome home, Supplier<? extends T> body,
             BiConsumer<? super T, ? super Throwable> onDone) {
+        return start(home, null, body, onDone);
+    }
+
+    /**
+     * {@link #start(FiberHome, Supplier, BiConsumer)} with a name, which shows in dumps, warnings,
+     * {@link #toString} and JFR events; null gives the default name {@code fiber-<id>}, numbered by
+     * the home.
+     *
+     * @throws IllegalStateException if the calling thread is not the home's thread
+     */
+    public static <T> Fiber<T> start(FiberHome home, String name, Supplier<? extends T> body,
+            BiConsumer<? super T, ? super Throwable> onDone) {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(onDone, "onDone");
@@ -147,7 +187,7 @@ public final class Fiber<T> {
                     + ", which is not the home's thread: start fibers from the home's thread (post the"
                     + " start with home.execute(...) from other threads)");
         }
-        Fiber<T> f = new Fiber<>(home, body, onDone, current());
+        Fiber<T> f = new Fiber<>(home, name, body, onDone, current());
         f.drive(null, null);
         return f;
     }
@@ -170,6 +210,12 @@ public final class Fiber<T> {
         }
         Fiber<?> f = current();
         return f != null && f.home == home && f.state == State.RUNNING;
+    }
+
+    /** The name given at start, or {@code fiber-<id>} (the id numbered by the home). Any thread. */
+    public String name() {
+        String n = name;
+        return n != null ? n : "fiber-" + Integer.toUnsignedString(id);
     }
 
     /** This fiber's home. */
@@ -195,12 +241,20 @@ public final class Fiber<T> {
      */
     public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
         Fiber<?> f = requireSuspendable("await");
+        if (f.cancelRequest != null) {
+            throw f.cancelledNow();
+        }
         if (awaiter.isDone(promise)) {
-            try {
-                return awaiter.getNow(promise);
-            } catch (Throwable t) {
-                AwaitedHere.annotate(t, f.toString());
-                throw t;
+            return now(f, promise, awaiter);
+        }
+        Nesting n = f.nesting;
+        if (n != null) {
+            n.settle(); // what this fiber's code deferred runs now, in it: it may settle the promise
+            if (f.cancelRequest != null) {
+                throw f.cancelledNow();
+            }
+            if (awaiter.isDone(promise)) {
+                return now(f, promise, awaiter);
             }
         }
         f.awaited = promise;
@@ -210,11 +264,24 @@ public final class Fiber<T> {
         return v;
     }
 
+    private static <P, V> V now(Fiber<?> f, P promise, Awaiter<P, V> awaiter) {
+        try {
+            return awaiter.getNow(promise);
+        } catch (Throwable t) {
+            AwaitedHere.annotate(t, f.toString());
+            throw t;
+        }
+    }
+
     /**
      * Waits for a {@code CompletionStage}. A completion on another thread resumes the fiber on
      * its home, never on the completing thread. The stage's exception is thrown as itself: a
      * {@link java.util.concurrent.CompletionException} around it is taken off on every path.
      * Cancelling the fiber while it waits cancels the stage if it is a pending {@code Future}.
+     * Any stage works: {@code CompletableFuture.completedStage(x)} and
+     * {@code minimalCompletionStage()} (which refuse {@code isDone()}) and stages that are not a
+     * {@code Future}; a completed one answers without suspending when it can tell
+     * ({@code toCompletableFuture()}), else on the fiber's next run, without a turn of the home.
      */
     public static <V> V await(CompletionStage<V> stage) {
         Objects.requireNonNull(stage, "stage");
@@ -231,7 +298,10 @@ public final class Fiber<T> {
      */
     public static <V> V awaitCallback(Consumer<? super Callback<V>> register) {
         Objects.requireNonNull(register, "register");
-        requireSuspendable("awaitCallback");
+        Fiber<?> f = requireSuspendable("awaitCallback");
+        if (f.cancelRequest != null) {
+            throw f.cancelledNow(); // before the operation starts
+        }
         OneShotCallback<V> cb = new OneShotCallback<>();
         register.accept(cb);
         return await(cb, OneShotCallback.awaiter());
@@ -249,6 +319,12 @@ public final class Fiber<T> {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(block, "block");
         Fiber<?> f = requireSuspendable("detached");
+        if (f.cancelRequest != null) {
+            throw f.cancelledNow();
+        }
+        if (f.nesting != null) {
+            f.nesting.settle(); // the fiber's deferred work runs on the home, before it leaves
+        }
         f.afterYield = () -> {                            // after the capture, on the home
             f.state = State.DETACHED;
             try {
@@ -271,6 +347,15 @@ public final class Fiber<T> {
             f.drive(null, null);
         });
         f.suspend(false);
+        if (f.cancelRequest != null) {
+            // Cancelled while the block ran (DESIGN.md): the block was not interrupted; its
+            // outcome is dropped, an exception it threw is kept as suppressed.
+            Throwable c = f.cancelRequest;
+            if (error != null && error != c) {
+                c.addSuppressed(error);
+            }
+            throw f.cancelledNow();
+        }
         if (error != null) {
             throw Throwing.sneaky(error);
         }
@@ -278,11 +363,18 @@ public final class Fiber<T> {
     }
 
     /**
-     * If this fiber is waiting in an await, makes that await throw {@code reason} in the fiber
-     * (at once: the fiber runs until its next suspension before this returns) and abandons the
-     * awaited promise. Otherwise does nothing.
+     * Cancels what the fiber waits for, now or next:
+     * <ul>
+     *   <li>waiting in an await: that await throws {@code reason} in the fiber at once (the fiber
+     *       runs until its next suspension, its {@code finally} blocks included, before this
+     *       returns), also when the awaited promise has completed but the fiber has not run again;
+     *       the awaited promise is abandoned if it was still pending;
+     *   <li>running (this is called from the fiber's own stack) or detached: its next suspension
+     *       point throws {@code reason} (see the class comment), once;
+     *   <li>done: nothing.
+     * </ul>
      *
-     * @return true when a pending await was interrupted
+     * @return false only when the fiber is done
      * @throws IllegalStateException if not called on the home thread
      */
     public boolean cancel(Throwable reason) {
@@ -290,14 +382,35 @@ public final class Fiber<T> {
         if (!onHome(home)) {
             throw new IllegalStateException("Fiber.cancel must be called on the fiber's home thread");
         }
-        Wait w = wait;
-        return state == State.WAITING && w != null && w.cancel(reason);
+        switch (state) {
+            case WAITING -> {
+                Wait w = wait;
+                return w != null && w.cancel(reason);
+            }
+            case RUNNING, DETACHED -> {
+                if (cancelRequest == null) { // a second cancel before the first is seen: the first wins
+                    cancelRequest = reason;
+                }
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
     }
 
+    /** The kept cancel reason, taken (that one call only), noted with the fiber's frames. */
+    private RuntimeException cancelledNow() {
+        Throwable r = cancelRequest;
+        cancelRequest = null;
+        AwaitedHere.annotate(r, toString());
+        throw Throwing.sneaky(r);
+    }
+
+    /** {@code Fiber[<name>, <state>]}. Any thread (the state may be stale). */
     @Override
     public String toString() {
-        // identity, not a counter: a shared counter would cost every start a contended atomic
-        return "Fiber@" + Integer.toHexString(System.identityHashCode(this)) + "[" + state + "]";
+        return "Fiber[" + name() + ", " + state + "]";
     }
 
     // ------------------------------------------------------------------------------ internals
@@ -326,15 +439,34 @@ public final class Fiber<T> {
      * in (which then returns {@code value} or throws {@code error}), until it suspends or ends.
      */
     private void drive(Object value, Throwable error) {
-        resumeValue = value;
-        resumeError = error;
-        resumes++;
-        if (runner.runUntilYield()) {
-            complete(result, failure);
-            return;
-        }
-        Awaiter<?, ?> a = awaiting;                // the body yielded: finish its suspension here
-        if (a != null) {
+        for (;;) {
+            resumeValue = value;
+            resumeError = error;
+            resumes++;
+            // A detached leg runs off the home: its home's nesting count is not touched there.
+            Nesting n = state == State.RUNNING ? nesting : null;
+            if (n != null) {
+                n.mount(ownNesting);
+            }
+            boolean done;
+            try {
+                done = runner.runUntilYield();
+            } finally {
+                if (n != null) {
+                    ownNesting = n.unmount();
+                }
+            }
+            if (done) {
+                complete(result, failure);
+                return;
+            }
+            Awaiter<?, ?> a = awaiting;                // the body yielded: finish its suspension here
+            if (a == null) {
+                Runnable r = afterYield;
+                afterYield = null;
+                r.run();
+                return;
+            }
             Object p = awaited;
             awaiting = null;
             awaited = null;
@@ -344,11 +476,14 @@ public final class Fiber<T> {
             } else {
                 spareWait = null;
             }
-            w.arm(p, a);
-        } else {
-            Runnable r = afterYield;
-            afterYield = null;
-            r.run();
+            if (!w.arm(p, a)) {
+                return;                                // suspended until the wait fires
+            }
+            // The outcome was there as soon as it was registered for: go on at once, in this loop
+            // (not by recursion, so a fiber awaiting many such promises keeps a flat stack).
+            value = w.value;
+            error = w.error;
+            w.resumed(w.reusable);
         }
     }
 
@@ -359,6 +494,9 @@ public final class Fiber<T> {
             result = b.get();
         } catch (Throwable t) {
             failure = t;
+        }
+        if (nesting != null && state == State.RUNNING) {
+            nesting.settle(); // what the body deferred runs in the fiber, before it ends
         }
     }
 
@@ -485,6 +623,10 @@ public final class Fiber<T> {
         private Object registration;
         /** True while onComplete runs on the home thread: a callback then must not resume inline. */
         private boolean registering;
+        /** Set when the callback came during onComplete, on the home: arm's caller resumes. */
+        private boolean firedInline;
+        /** Whether arm's caller may keep this wait as the spare after resuming (see arm). */
+        private boolean reusable;
         private Object value;
         private Throwable error;
 
@@ -496,9 +638,13 @@ public final class Fiber<T> {
          * In {@link Fiber#drive}, on the thread that was running the fiber, after the capture:
          * this wait is for {@code promise}. If the registration itself fails, the await throws
          * that failure.
+         *
+         * @return true when the outcome is already here (the callback came during the
+         *         registration, or the registration failed): the caller resumes the fiber at once
+         *         with {@link #value}/{@link #error}, then calls {@link #resumed}
          */
         @SuppressWarnings("unchecked")
-        void arm(Object promise, Awaiter<?, ?> awaiter) {
+        boolean arm(Object promise, Awaiter<?, ?> awaiter) {
             this.promise = promise;
             this.awaiter = (Awaiter<Object, Object>) awaiter;
             STATE.set(this, ARMED); // plain: the registration publishes this wait to other threads
@@ -514,14 +660,25 @@ public final class Fiber<T> {
                 registering = false;
             }
             if (refused != null) {
-                if (!STATE.compareAndSet(this, ARMED, FIRED)) {
-                    // The outcome arrived before the registration failed, and its resume is on
-                    // its way: the fiber goes on with it, and the failure goes to our caller.
+                if (!STATE.compareAndSet(this, ARMED, FIRED) && !firedInline) {
+                    // The outcome arrived from another thread before the registration failed, and
+                    // its resume is on its way: the fiber goes on with it, and the failure goes to
+                    // our caller.
                     throw Throwing.sneaky(refused);
                 }
+                // The await throws the failure (an outcome that came inline stays with the promise).
+                firedInline = false;
+                value = null;
                 error = refused;
-                resume(false); // not reused: the awaiter may have registered it before it threw
+                reusable = false; // the awaiter may have registered it before it threw
+                return true;
             }
+            if (firedInline) {
+                firedInline = false;
+                reusable = true;
+                return true;
+            }
+            return false;
         }
 
         /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */
@@ -541,41 +698,51 @@ public final class Fiber<T> {
             }
             value = v;
             error = e;
-            if (local && !registering) {
-                resume(true);
+            if (local && registering) {
+                // Called back inside onComplete itself: arm's caller resumes the fiber once the
+                // registration returns, so the continuation never runs inside its own registration.
+                firedInline = true;
+            } else if (local) {
+                resume(v, e, true);
             } else {
-                // From another thread, or called back inside onComplete itself: resume on the
-                // home's next task, so the continuation never runs inside its own registration.
-                home.execute(this::resumeFired);
+                home.execute(this::resumeFired); // from another thread: resume on the home
             }
         }
 
-        /** On the home thread. */
+        /** On the home thread, while the fiber waits on this wait. */
         boolean cancel(Throwable reason) {
-            if (!STATE.compareAndSet(this, ARMED, CANCELLED)) {
-                return false; // the completion won; its resume is on its way
+            if (STATE.compareAndSet(this, ARMED, CANCELLED)) {
+                try {
+                    awaiter.abandon(promise, registration);
+                } catch (Throwable t) {
+                    reason.addSuppressed(t);
+                }
+            } else if ((int) STATE.get(this) == FIRED && fiber.wait == this) {
+                // NOTE: the outcome arrived from another thread but its resume is still queued on
+                // the home: the cancel wins anyway (the await throws before cancel() returns). The
+                // queued resumeFired finds CANCELLED and does nothing; the promise keeps its
+                // outcome; the completing thread may still write value/error here, which nobody
+                // reads (a CANCELLED wait is never reused).
+                STATE.setVolatile(this, CANCELLED);
+            } else {
+                return false;
             }
-            try {
-                awaiter.abandon(promise, registration);
-            } catch (Throwable t) {
-                reason.addSuppressed(t);
-            }
-            error = reason;
-            resume(false);
+            resume(null, reason, false);
             return true;
         }
 
         private void resumeFired() {
-            resume(true);
+            if ((int) STATE.getVolatile(this) == CANCELLED) {
+                return; // cancel won after the outcome arrived: the fiber went on with the cancel
+            }
+            resume(value, error, true);
         }
 
         /**
-         * On the home: resumes the fiber with this wait's outcome. A wait that fired through its
-         * callback becomes the fiber's spare first, since nothing will call it again.
+         * Forgets this wait's promise and outcome: the fiber is about to run again. A wait that
+         * fired through its callback becomes the fiber's spare, since nothing will call it again.
          */
-        private void resume(boolean reuse) {
-            Object v = value;
-            Throwable e = error;
+        void resumed(boolean reuse) {
             promise = null;
             awaiter = null;
             registration = null;
@@ -586,6 +753,11 @@ public final class Fiber<T> {
             if (reuse) {
                 fiber.spareWait = this;
             }
+        }
+
+        /** On the home: resumes the fiber with this outcome. */
+        private void resume(Object v, Throwable e, boolean reuse) {
+            resumed(reuse);
             fiber.drive(v, e);
         }
     }

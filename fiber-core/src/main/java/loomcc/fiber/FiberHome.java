@@ -19,4 +19,13 @@ public interface FiberHome {
      * @throws java.util.concurrent.RejectedExecutionException if the home has stopped
      */
     void execute(Runnable task);
+
+    /**
+     * A number for the next fiber started on this home, for its default name {@code fiber-<id>};
+     * called on the home's thread. The default draws from one counter shared by all homes (an
+     * atomic increment); a home that counts its own fibers with a plain field saves that.
+     */
+    default int nextFiberId() {
+        return SharedFiberIds.next();
+    }
 }

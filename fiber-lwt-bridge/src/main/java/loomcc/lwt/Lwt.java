@@ -49,7 +49,7 @@ import loomcc.internal.Throwing;
  * and {@link #getNow()} on a pending promise. {@link #pick} and {@link #choose} on an empty list throw
  * {@link IllegalArgumentException}.
  *
- * <p>Where DESIGN.md is silent this follows Lwt's documented semantics (lwt.mli), and says so.
+ * <p>Where this contract is silent it follows Lwt's documented semantics (lwt.mli), and says so.
  *
  * @param <T> the value type
  */
@@ -62,15 +62,16 @@ public final class Lwt<T> {
      * time: the loop (loomcc.internal.lwt.EventLoop, behind LwtMain/LwtUnix/LwtPreemptive) resolves
      * promises through the same Resolver API as user code. Sections, in order:
      *
-     *   1. State        the three states, the state table, the one method that changes state
-     *                   (complete). Fields: state, result, two callback lists, howToCancel, owner.
+     *   1. State        the three states and PROXY, the state table, the one method that changes
+     *                   state (complete), underlying(). Fields: state, result, two callback lists,
+     *                   howToCancel, owner.
      *   2. Resolvers    creating promises: resolved/failed/pending/task/pause; Resolver's back door
      *                   (tryComplete) with Lwt's rule that resolving a cancelled promise is ignored.
      *   3. Callbacks    the Callback node (a doubly-linked list entry, so that removal is O(1)), the
      *                   resolution loop: dispatch in registration order, onCancel ones first, nesting
      *                   bounded by Engine.MAX_NESTING (Lwt's 42) with a deferred queue past it.
-     *   4. Sequencing   bind, map, recover, whenDone, and follow() (a promise adopting the outcome of
-     *                   the promise that a function returned).
+     *   4. Sequencing   bind, map, recover, whenDone, and follow(): the promise that a function
+     *                   returned is merged into the promise that waits for it (proxies, below).
      *   5. Cancellation cancel (an iterative walk over howToCancel links), onCancel.
      *   6. Combinators  all, join, both, pick, choose, async.
      *   7. Hooks        package-private entry points for LwtFiber (removable callbacks, fast reads).
@@ -80,6 +81,27 @@ public final class Lwt<T> {
      * Engine.depth; at Engine.MAX_NESTING the next resolution's callbacks are queued instead, and the
      * outermost frame (the one that brought depth back to 0) drains the queue. The promise's STATE is
      * always set at once; only its callbacks wait.
+     *
+     * Proxies (Lwt's "underlying" and make_into_proxy, lwt.ml "Sequential_composition"): when the
+     * function of p.bind(f) returns a promise q that is still pending, bind's own promise r (the
+     * "outer" one) and q become one promise. q's callbacks move to r, in front of r's own (as if q
+     * had resolved first and passed its outcome on, which is what a forwarding callback did), r takes
+     * q's way to cancel, and q turns into a PROXY whose result field points at r. Every operation on a
+     * promise first goes to its underlying promise (underlying()), so a proxy answers getNow,
+     * isPending, bind, cancel, onCancel, and its Resolver, exactly as r does. Without this a
+     * recursive loop, loop() = read().bind(n -> loop()), kept one promise and one forwarding callback
+     * per turn (each turn's promise forwarded to the previous one's) until the loop ended; with it
+     * the first turn's promise stays the one underlying promise and each later turn's promise is a
+     * proxy of it that nothing keeps once its read has resolved. As in Lwt, the promise the function
+     * returned becomes the proxy, never the outer one: the outer one is what the caller holds.
+     *
+     * Fibers (see Engine's class comment for the mechanics): a function that bind/map/recover/
+     * whenDone runs at once is bounded by the nesting of the code that called it. Inside a fiber that
+     * is the fiber's own nesting, and past the bound the function waits on the fiber's own queue
+     * (Engine.mustDeferAtOnce/deferAtOnce), which the fiber drains in itself: it may await there.
+     * A resolution's callbacks (complete/dispatch, a fiber's resume among them) are bounded by the
+     * thread's whole depth (Engine.mustDefer/defer). A suspended fiber holds no depth: the levels of
+     * its frames leave the count when it suspends and come back on top of whoever resumes it.
      * ========================================================================================== */
 
     // ===== 1. State ===============================================================================
@@ -92,8 +114,13 @@ public final class Lwt<T> {
      *                           //   whenDone/all/join/pick/choose) whose source or function delivered
      *   PENDING   -> REJECTED   // Resolver.reject/tryReject; a function or cleanup threw; a source
      *                           //   was rejected; cancel() reached a task (with Lwt.Canceled)
+     *   PENDING   -> PROXY      // follow(): a bind/recover function returned this promise while it
+     *                           //   and the promise waiting for it were both pending; the two are
+     *                           //   now one, the other one underlying (see "Proxies" above)
      *   FULFILLED, REJECTED     // final: nothing ever changes them (resolving again throws or is
      *                           //   ignored, see Resolver)
+     *   PROXY                   // final for this object; result = a promise of the same chain
+     *                           //   (underlying() shortens the chain), which goes on as usual
      *
      * A promise born resolved (resolved/failed) never was PENDING, has no owner and is never written
      * to, so it may be shared freely between threads. Every transition goes through complete(), on the
@@ -102,6 +129,8 @@ public final class Lwt<T> {
     static final int PENDING = 0;
     static final int FULFILLED = 1;
     static final int REJECTED = 2;
+    /** Not a state of its own: the promise behaves as the one underlying() returns. Never exposed. */
+    private static final int PROXY = 3;
 
     /** howToCancel of a task: cancel() rejects this very promise (Lwt: Cancel_this_promise). */
     private static final Object CANCEL_SELF = new Object();
@@ -109,7 +138,7 @@ public final class Lwt<T> {
     private static final Lwt<?> NULL_VALUE = new Lwt<>(FULFILLED, null, null, null);
 
     private int state;
-    /** The value (FULFILLED) or the Throwable (REJECTED); null while PENDING. */
+    /** The value (FULFILLED), the Throwable (REJECTED), the next promise (PROXY); null while PENDING. */
     private Object result;
     /** Regular callbacks, in registration order. */
     private Callback head;
@@ -161,6 +190,44 @@ public final class Lwt<T> {
 
     private boolean isCanceled() {
         return state == REJECTED && result instanceof Canceled;
+    }
+
+    /**
+     * The promise this one behaves as: itself, unless it became a proxy (see "Proxies" in the reading
+     * guide), then the end of its chain of proxies, which it links to directly from then on. Any
+     * thread that may read this promise.
+     */
+    @SuppressWarnings("unchecked")
+    private Lwt<T> underlying() {
+        if (state != PROXY) {
+            return this;
+        }
+        Lwt<T> next = (Lwt<T>) result;
+        return next.state != PROXY ? next : (Lwt<T>) shortenChain();
+    }
+
+    private Lwt<?> shortenChain() {
+        Lwt<?> root = this;
+        while (root.state == PROXY) {
+            root = (Lwt<?>) root.result;
+        }
+        // NOTE: benign race. A resolved chain may be read by several threads at once, so two of them
+        // may shorten it together. PROXY is final and result only ever moves from one promise of
+        // the chain to a later one (a reference write is atomic), so every reader still reaches the
+        // same root, whose state was published to it with the resolution.
+        Lwt<?> p = this;
+        while (p != root) {
+            Lwt<?> next = (Lwt<?>) p.result;
+            p.result = root;
+            p = next;
+        }
+        return root;
+    }
+
+    /** The state of the underlying promise: PENDING, FULFILLED or REJECTED, never PROXY. */
+    private int stateNow() {
+        int s = state;
+        return s != PROXY ? s : underlying().state;
     }
 
     private void checkOwner(Engine e, String what) {
@@ -247,20 +314,22 @@ public final class Lwt<T> {
 
     /** Resolver's back door: resolve from outside, with Lwt's rule for cancelled promises. */
     int tryComplete(int newState, Object value, String what) {
+        Lwt<T> u = underlying();             // a proxy's Resolver resolves the one promise it is part of
         Engine e = Engine.current();
-        if (state != PENDING) {
-            return isCanceled() ? IGNORED_CANCELED : ALREADY_RESOLVED;
+        if (u.state != PENDING) {
+            return u.isCanceled() ? IGNORED_CANCELED : ALREADY_RESOLVED;
         }
-        checkOwner(e, what);
-        complete(e, newState, value);
+        u.checkOwner(e, what);
+        u.complete(e, newState, value);
         return DONE;
     }
 
     String describeState() {
-        return switch (state) {
+        Lwt<T> u = underlying();
+        return switch (u.state) {
             case PENDING -> "pending";
-            case FULFILLED -> "fulfilled with " + result;
-            default -> "rejected with " + result;
+            case FULFILLED -> "fulfilled with " + u.result;
+            default -> "rejected with " + u.result;
         };
     }
 
@@ -366,6 +435,10 @@ public final class Lwt<T> {
 
     /** Registers {@code c}: linked while pending, run at once (or deferred past the bound) otherwise. */
     private void add(Callback c, Engine e) {
+        if (state == PROXY) {
+            underlying().add(c, e);
+            return;
+        }
         if (state == PENDING) {
             checkOwner(e, "adding a callback");
             link(c);
@@ -379,8 +452,8 @@ public final class Lwt<T> {
             link(c);                          // earlier callbacks still queued: keep their order
             return;
         }
-        if (e.mustDefer()) {
-            e.defer(() -> fire(c, e));
+        if (e.mustDeferAtOnce()) {
+            e.deferAtOnce(() -> fire(c, e));  // in a fiber: on its own queue, so it runs in the fiber
             return;
         }
         e.depth++;
@@ -402,6 +475,12 @@ public final class Lwt<T> {
      * Cancelling the returned promise cancels this one, then the one {@code f} returned. Loop thread
      * only (any thread if this promise is resolved).
      *
+     * <p>When {@code f}'s promise is still pending, it and the returned promise become one promise
+     * (Lwt's proxies): resolving, cancelling, reading or adding callbacks to either acts on both; the
+     * callbacks {@code f}'s promise had run first, then the returned promise's, then any added later,
+     * in the order added. So a recursive loop, {@code loop() = read().bind(n -> loop())}, runs in
+     * constant memory however many turns it takes. The same holds for {@link #recover}.
+     *
      * @param f   the continuation
      * @param <U> the new value type
      * @return the promise of {@code f}'s promise
@@ -415,7 +494,7 @@ public final class Lwt<T> {
             }
             if (state == FULFILLED) {
                 Engine e = Engine.current();
-                if (!e.mustDefer()) {
+                if (!e.mustDeferAtOnce()) {
                     e.depth++;
                     try {
                         Lwt<U> q = f.apply((T) result);
@@ -427,6 +506,9 @@ public final class Lwt<T> {
                     }
                 }
             }
+        }
+        if (state == PROXY) {
+            return underlying().bind(f);
         }
         Engine e = Engine.current();
         Lwt<U> r = derived(e, this);
@@ -453,7 +535,7 @@ public final class Lwt<T> {
             }
             if (state == FULFILLED) {
                 Engine e = Engine.current();
-                if (!e.mustDefer()) {
+                if (!e.mustDeferAtOnce()) {
                     e.depth++;
                     try {
                         return resolved(f.apply((T) result));
@@ -464,6 +546,9 @@ public final class Lwt<T> {
                     }
                 }
             }
+        }
+        if (state == PROXY) {
+            return underlying().map(f);
         }
         Engine e = Engine.current();
         Lwt<U> r = derived(e, this);
@@ -483,6 +568,9 @@ public final class Lwt<T> {
      */
     public Lwt<T> recover(Function<? super Throwable, ? extends Lwt<T>> h) {
         Objects.requireNonNull(h, "Lwt.recover: h");
+        if (state == PROXY) {
+            return underlying().recover(h);
+        }
         Engine e = Engine.current();
         Lwt<T> r = derived(e, this);
         add(new Follow(REJECTED, h, r, "recover"), e);
@@ -502,14 +590,23 @@ public final class Lwt<T> {
      */
     public Lwt<T> whenDone(Runnable cleanup) {
         Objects.requireNonNull(cleanup, "Lwt.whenDone: cleanup");
+        if (state == PROXY) {
+            return underlying().whenDone(cleanup);
+        }
         Engine e = Engine.current();
         Lwt<T> r = derived(e, this);
         add(new WhenDone<>(cleanup, r), e);
         return r;
     }
 
-    /** This derived promise adopts the outcome of {@code q}, now or when {@code q} resolves. */
-    private void follow(Lwt<T> q, Engine e) {
+    /**
+     * This derived promise (pending, not a proxy) adopts the outcome of {@code returned}, the promise
+     * its function returned: at once if that one is resolved, else by merging it into this one (it
+     * becomes a proxy of this one; see "Proxies" in the reading guide).
+     */
+    private void follow(Lwt<T> returned, Engine e) {
+        assert state == PENDING;
+        Lwt<T> q = returned.underlying();
         if (q.state != PENDING) {
             complete(e, q.state, q.result);
             return;
@@ -519,12 +616,55 @@ public final class Lwt<T> {
                     "a function returned the very promise that waits for it: it could never resolve"));
             return;
         }
-        howToCancel = q;                      // cancel now travels on to what we wait for
         try {
-            q.add(new Forward(this), e);
+            q.checkOwner(e, "adding a callback");
         } catch (IllegalStateException wrongThread) {
             complete(e, REJECTED, wrongThread);
+            return;
         }
+        absorb(q);
+    }
+
+    /**
+     * Makes pending {@code q} a proxy of this pending promise (Lwt's make_into_proxy): q's callbacks
+     * go in front of this one's (they ran first when q passed its outcome on through a callback),
+     * each node now names this promise as its list, and cancelling either one now does what
+     * cancelling q did. O(number of q's callbacks), usually none.
+     */
+    private void absorb(Lwt<T> q) {
+        assert state == PENDING && q.state == PENDING && q != this;
+        for (Callback c = q.head; c != null; c = c.next) {
+            c.list = this;
+        }
+        for (Callback c = q.cancelHead; c != null; c = c.next) {
+            c.list = this;
+        }
+        if (q.head != null) {
+            if (head == null) {
+                tail = q.tail;
+            } else {
+                q.tail.next = head;
+                head.prev = q.tail;
+            }
+            head = q.head;
+        }
+        if (q.cancelHead != null) {
+            if (cancelHead == null) {
+                cancelTail = q.cancelTail;
+            } else {
+                q.cancelTail.next = cancelHead;
+                cancelHead.prev = q.cancelTail;
+            }
+            cancelHead = q.cancelHead;
+        }
+        howToCancel = q.howToCancel;          // cancel now does what cancelling q did
+        q.head = null;
+        q.tail = null;
+        q.cancelHead = null;
+        q.cancelTail = null;
+        q.howToCancel = null;
+        q.result = this;
+        q.state = PROXY;
     }
 
     private static NullPointerException nullPromise(String what) {
@@ -554,11 +694,11 @@ public final class Lwt<T> {
         @Override
         @SuppressWarnings("unchecked")
         void run(Lwt<?> src, Engine e) {
-            if (r.state != PENDING) {
+            if (r.stateNow() != PENDING) {
                 return;
             }
             if (src.state != on) {
-                r.complete(e, src.state, src.result);
+                r.underlying().complete(e, src.state, src.result);
                 return;
             }
             Lwt<Object> q;
@@ -568,10 +708,13 @@ public final class Lwt<T> {
                     q = failed(nullPromise(what));
                 }
             } catch (Throwable t) {
-                r.complete(e, REJECTED, t);
+                settle(r, e, REJECTED, t);
                 return;
             }
-            r.follow(q, e);
+            Lwt<Object> u = r.underlying();   // f may have resolved r, or merged it into another
+            if (u.state == PENDING) {
+                u.follow(q, e);
+            }
         }
     }
 
@@ -587,21 +730,21 @@ public final class Lwt<T> {
         @Override
         @SuppressWarnings("unchecked")
         void run(Lwt<?> src, Engine e) {
-            if (r.state != PENDING) {
+            if (r.stateNow() != PENDING) {
                 return;
             }
             if (src.state == REJECTED) {
-                r.complete(e, REJECTED, src.result);
+                r.underlying().complete(e, REJECTED, src.result);
                 return;
             }
             U v;
             try {
                 v = f.apply((T) src.result);
             } catch (Throwable t) {
-                r.complete(e, REJECTED, t);
+                settle(r, e, REJECTED, t);
                 return;
             }
-            r.complete(e, FULFILLED, v);
+            settle(r, e, FULFILLED, v);
         }
     }
 
@@ -616,7 +759,7 @@ public final class Lwt<T> {
 
         @Override
         void run(Lwt<?> src, Engine e) {
-            if (r.state != PENDING) {
+            if (r.stateNow() != PENDING) {
                 return;
             }
             Throwable failure = null;
@@ -626,32 +769,27 @@ public final class Lwt<T> {
                 failure = t;
             }
             if (failure == null) {
-                r.complete(e, src.state, src.result);
+                settle(r, e, src.state, src.result);
             } else if (src.state == FULFILLED) {
-                r.complete(e, REJECTED, failure);
+                settle(r, e, REJECTED, failure);
             } else {
                 Throwable original = (Throwable) src.result;
                 if (original != failure) {
                     original.addSuppressed(failure);
                 }
-                r.complete(e, REJECTED, original);
+                settle(r, e, REJECTED, original);
             }
         }
     }
 
-    /** Resolves {@code target} like the source. */
-    private static final class Forward extends Callback {
-        private final Lwt<?> target;
-
-        Forward(Lwt<?> target) {
-            this.target = target;
-        }
-
-        @Override
-        void run(Lwt<?> src, Engine e) {
-            if (target.state == PENDING) {
-                target.complete(e, src.state, src.result);
-            }
+    /**
+     * Resolves the derived promise {@code r} (through its underlying promise: r may have become a
+     * proxy), unless user code that ran meanwhile (a function, a cleanup) already resolved it.
+     */
+    private static void settle(Lwt<?> r, Engine e, int newState, Object value) {
+        Lwt<?> u = r.underlying();
+        if (u.state == PENDING) {
+            u.complete(e, newState, value);
         }
     }
 
@@ -667,11 +805,11 @@ public final class Lwt<T> {
      * @throws IllegalStateException if called on a pending promise from a thread other than its own
      */
     public void cancel() {
-        if (state != PENDING) {
+        if (stateNow() != PENDING) {
             return;
         }
         Engine e = Engine.current();
-        checkOwner(e, "Lwt.cancel");
+        underlying().checkOwner(e, "Lwt.cancel");
         // Lwt's cancel collects every cancelable task first, then rejects them (lwt.ml, "cancel").
         // Walked with an explicit stack: a chain of a million binds must not overflow it.
         List<Lwt<?>> tasks = null;
@@ -683,6 +821,7 @@ public final class Lwt<T> {
         int steps = 0;
         Lwt<?> p = this;
         while (p != null) {
+            p = p.underlying();               // howToCancel links may name promises that became proxies
             if (++steps > 64) {
                 if (seen == null) {
                     seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -725,14 +864,10 @@ public final class Lwt<T> {
         e.depth++;
         try {
             if (tasks == null) {
-                if (single.state == PENDING) {
-                    single.complete(e, REJECTED, c);
-                }
+                settle(single, e, REJECTED, c);
             } else {
-                for (Lwt<?> t : tasks) {
-                    if (t.state == PENDING) {
-                        t.complete(e, REJECTED, c);
-                    }
+                for (Lwt<?> t : tasks) {      // an earlier one's callbacks may have merged this one
+                    settle(t, e, REJECTED, c);
                 }
             }
         } finally {
@@ -751,12 +886,13 @@ public final class Lwt<T> {
      */
     public Lwt<T> onCancel(Runnable r) {
         Objects.requireNonNull(r, "Lwt.onCancel: r");
-        if (state != PENDING && !isCanceled()) {
+        Lwt<T> u = underlying();
+        if (u.state != PENDING && !u.isCanceled()) {
             return this;
         }
         Callback c = new RunOnCancel(r);
         c.onCancel = true;
-        add(c, Engine.current());
+        u.add(c, Engine.current());
         return this;
     }
 
@@ -777,17 +913,17 @@ public final class Lwt<T> {
 
     /** @return true while neither fulfilled nor rejected */
     public boolean isPending() {
-        return state == PENDING;
+        return stateNow() == PENDING;
     }
 
     /** @return true once fulfilled */
     public boolean isFulfilled() {
-        return state == FULFILLED;
+        return stateNow() == FULFILLED;
     }
 
     /** @return true once rejected (cancelled included) */
     public boolean isRejected() {
-        return state == REJECTED;
+        return stateNow() == REJECTED;
     }
 
     /**
@@ -799,11 +935,12 @@ public final class Lwt<T> {
      */
     @SuppressWarnings("unchecked")
     public T getNow() {
-        if (state == FULFILLED) {
-            return (T) result;
+        Lwt<T> u = underlying();
+        if (u.state == FULFILLED) {
+            return (T) u.result;
         }
-        if (state == REJECTED) {
-            throw Throwing.sneaky((Throwable) result);
+        if (u.state == REJECTED) {
+            throw Throwing.sneaky((Throwable) u.result);
         }
         throw new IllegalStateException("Lwt.getNow: the promise is still pending; continue with"
                 + " bind/map, or LwtMain.run(() -> promise) to run the loop until it resolves");
@@ -937,11 +1074,11 @@ public final class Lwt<T> {
             } else if (firstError == null) {
                 firstError = (Throwable) src.result;
             }
-            if (--remaining == 0 && result.state == PENDING) {
+            if (--remaining == 0) {
                 if (firstError != null) {
-                    result.complete(e, REJECTED, firstError);
+                    settle(result, e, REJECTED, firstError);
                 } else {
-                    result.complete(e, FULFILLED,
+                    settle(result, e, FULFILLED,
                             values == null ? null : Collections.unmodifiableList(Arrays.asList(values)));
                 }
             }
@@ -968,7 +1105,7 @@ public final class Lwt<T> {
         String what = cancelLosers ? "pick" : "choose";
         Lwt<?>[] in = toArray(ps, what, true);
         for (Lwt<?> p : in) {
-            if (p.state != PENDING) {         // first in list order wins (ours)
+            if (p.stateNow() != PENDING) {    // first in list order wins (ours)
                 if (cancelLosers) {
                     for (Lwt<?> q : in) {
                         if (q != p) {
@@ -1015,7 +1152,7 @@ public final class Lwt<T> {
         @Override
         void run(Lwt<?> src, Engine e) {
             RaceState st = s;
-            if (st.decided || st.result.state != PENDING) {
+            if (st.decided || st.result.stateNow() != PENDING) {
                 return;
             }
             st.decided = true;
@@ -1032,9 +1169,7 @@ public final class Lwt<T> {
                     }
                 }
             }
-            if (st.result.state == PENDING) {
-                st.result.complete(e, src.state, src.result);
-            }
+            settle(st.result, e, src.state, src.result);
         }
     }
 
@@ -1061,10 +1196,13 @@ public final class Lwt<T> {
         }
         if (p == null) {
             e.reportAsync(nullPromise("async"));
-        } else if (p.state == REJECTED) {
-            e.reportAsync((Throwable) p.result);
-        } else if (p.state == PENDING) {
-            p.add(new AsyncCb(), e);
+            return;
+        }
+        Lwt<?> u = p.underlying();
+        if (u.state == REJECTED) {
+            e.reportAsync((Throwable) u.result);
+        } else if (u.state == PENDING) {
+            u.add(new AsyncCb(), e);
         }
     }
 
@@ -1081,12 +1219,12 @@ public final class Lwt<T> {
 
     /** Fast read of the state: {@link #PENDING}, {@link #FULFILLED} or {@link #REJECTED}. */
     int state() {
-        return state;
+        return stateNow();
     }
 
     /** Fast read: the value if fulfilled, the Throwable if rejected, null while pending. */
     Object rawResult() {
-        return result;
+        return underlying().result;
     }
 
     /**
@@ -1096,7 +1234,10 @@ public final class Lwt<T> {
      */
     void addCallback(Callback c) {
         Objects.requireNonNull(c, "callback");
-        add(c, Engine.current());
+        Engine o = owner;
+        // The await path (a fiber registering its resume on the loop thread) finds the engine
+        // through the promise, with no thread-local lookup; elsewhere add() checks the thread.
+        add(c, o != null && o.thread == Thread.currentThread() ? o : Engine.current());
     }
 
     /**
@@ -1104,23 +1245,67 @@ public final class Lwt<T> {
      * it is not (or no longer) registered here. Owner thread only.
      */
     boolean removeCallback(Callback c) {
-        if (c.list != this) {
+        Lwt<T> u = underlying();             // absorb() moved the node along with q's other callbacks
+        if (c.list != u) {
             return false;
         }
-        unlink(c);
+        u.unlink(c);
         return true;
+    }
+
+    /**
+     * What this pending promise waits for, when a toolkit primitive made it ("LwtMutex@1b2c3d.lock()",
+     * "LwtStream@...next()", ...), for fiber dumps: the description of its waiter (the
+     * {@link WaitQueue.Waiter} registered on it as an onCancel callback), or of the promise it
+     * follows ({@code withLock}, {@code LwtCondition.await(mutex)}); null when none says.
+     */
+    String waitsFor() {
+        Lwt<?> p = this;
+        for (int hops = 0; p != null && p.state == PENDING && hops < 16; hops++) {
+            for (Callback c = p.cancelHead; c != null; c = c.next) {
+                if (c instanceof WaitQueue.Waiter<?> w) {
+                    return w.describe();
+                }
+            }
+            p = p.howToCancel instanceof Lwt<?> q ? q : null;
+        }
+        return null;
+    }
+
+    /**
+     * LwtAwaiter's hook: this promise was fulfilled, but the fiber that waited on it was cancelled
+     * before its callback ran (the callbacks were deferred past the nesting bound), so the value
+     * will never reach it. A toolkit waiter registered on it passes its grant on (a lock to the
+     * next waiter, a value back to the stream or box).
+     */
+    void undelivered() {
+        if (state != FULFILLED) {
+            return;
+        }
+        for (Callback c = cancelHead; c != null; c = c.next) {
+            if (c instanceof WaitQueue.Waiter<?> w) {
+                w.undelivered();
+                return;
+            }
+        }
     }
 
     /** Number of callbacks registered and not yet run (both lists); for tests and diagnostics. */
     int callbackCount() {
+        Lwt<T> u = underlying();
         int n = 0;
-        for (Callback c = head; c != null; c = c.next) {
+        for (Callback c = u.head; c != null; c = c.next) {
             n++;
         }
-        for (Callback c = cancelHead; c != null; c = c.next) {
+        for (Callback c = u.cancelHead; c != null; c = c.next) {
             n++;
         }
         return n;
+    }
+
+    /** True if this promise became a proxy (see "Proxies" in the reading guide); for tests. */
+    boolean isProxy() {
+        return state == PROXY;
     }
 
     // ===== Canceled ===============================================================================

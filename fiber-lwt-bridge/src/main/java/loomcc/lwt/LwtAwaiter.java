@@ -42,7 +42,9 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object> {
 
     @Override
     public void abandon(Lwt<Object> p, Object registration) {
-        p.removeCallback((Resume) registration);
+        if (p.removeCallback((Resume) registration) && p.state() == Lwt.FULFILLED) {
+            p.undelivered(); // fulfilled but not yet delivered: a toolkit grant (a lock, a value) goes on
+        }
         p.cancel();
     }
 

@@ -3,6 +3,8 @@ package loomcc.lwt;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -33,17 +35,32 @@ import loomcc.internal.lwt.EventLoop;
  *       only this fiber, which resumes as one of the promise's callbacks (in registration order,
  *       under the loop's nesting bound), like the rest of the body of a {@code bind}.
  *   <li>Cancelling the promise {@code start} returned rejects it with {@link Lwt.Canceled} at
- *       once; the fiber's pending await throws that same {@code Canceled} (its {@code finally}
- *       blocks run), and the promise it waited on is cancelled if it is, or waits on, a task.
- *       A fiber that catches {@code Canceled} and goes on is an ordinary fiber again: its later
- *       awaits work as usual. What it returns then is dropped (the promise is already rejected);
+ *       once. A fiber suspended in an await: that await throws the same {@code Canceled} before
+ *       {@code cancel()} returns (its {@code finally} blocks have run), also when what it awaited
+ *       has already completed (say from another thread) but the fiber has not run again; the
+ *       promise it waited on is cancelled if it is, or waits on, a task. A fiber that is running
+ *       (it cancelled itself, or code on its own stack did): its next {@code await},
+ *       {@code pause}, {@code sleep}, {@code detach} or {@code awaitCallback} throws the
+ *       {@code Canceled}, even on a resolved promise. A fiber inside {@code detached}: the block
+ *       is not interrupted, and {@code detached} throws the {@code Canceled} when it returns.
+ *       Each time, that one call only: a fiber that catches {@code Canceled} and goes on is an
+ *       ordinary fiber again. What it returns then is dropped (the promise is already rejected);
  *       an exception it throws then, other than a {@code Canceled}, goes to the loop's
  *       async-exception handler, so it is not lost.
+ *   <li>A fiber runs every piece of its own code in the fiber, including the functions that
+ *       {@code bind}, {@code map}, {@code recover} and {@code whenDone} run at once on a resolved
+ *       promise inside it (they may await). A fiber counts its own callback nesting: past the
+ *       loop's bound such a function waits in the fiber's own queue, which the fiber runs before
+ *       it next suspends or ends (or when its own nesting is back to 0), never on the loop's. A
+ *       suspended fiber holds none of the loop's nesting depth.
  *   <li>A loop that ends (its main promise resolved) while fibers are still suspended logs one
  *       warning with their number: nothing will resume them and their {@code finally} blocks will
  *       not run. Cancel them, or resolve what they wait on, first.
- *   <li>{@code await} outside a fiber is an {@link IllegalStateException} that says to wrap the
- *       code in {@code LwtFiber.start}, even on a resolved promise; {@code await} where the stack
+ *   <li>{@code await} (and {@code pause}, {@code sleep}, {@code detach}, {@code awaitCallback})
+ *       outside a fiber is an {@link IllegalStateException} that says to wrap the code in
+ *       {@code LwtFiber.start}, even on a resolved promise, before anything runs;
+ *   <li>{@code await} on any {@code CompletionStage} works, {@code CompletableFuture.completedStage}
+ *       and {@code minimalCompletionStage()} included, and stages that are not a {@code Future}; {@code await} where the stack
  *       cannot be captured throws {@link loomcc.cont.PinnedException} and the loop keeps running.
  *   <li>No method declares a checked exception; exceptions cross as the same instance. To catch a
  *       checked one, catch {@code Exception} and test its type.
@@ -65,12 +82,30 @@ public final class LwtFiber {
      * @throws IllegalStateException if no loop runs on this thread
      */
     public static <T> Lwt<T> start(Supplier<T> body) {
+        return startNamed(null, body);
+    }
+
+    /**
+     * {@link #start(Supplier)} with a name for the fiber, which shows in {@link #dump()}, in the
+     * loop's warnings, in the fiber's {@code toString} and in JFR events ({@code LwtIo.serve}
+     * names a connection's fiber after the peer). Names need not be unique. Unnamed fibers are
+     * called {@code fiber-<id>}, numbered by their loop.
+     *
+     * @throws NullPointerException if {@code name} or {@code body} is null
+     * @throws IllegalStateException if no loop runs on this thread
+     */
+    public static <T> Lwt<T> start(String name, Supplier<T> body) {
+        Objects.requireNonNull(name, "LwtFiber.start: name (use start(body) for a fiber with a default name)");
+        return startNamed(name, body);
+    }
+
+    private static <T> Lwt<T> startNamed(String name, Supplier<T> body) {
         Objects.requireNonNull(body, "LwtFiber.start: body");
         EventLoop loop = EventLoop.require("LwtFiber.start");
         Resolver<T> r = Lwt.task();
         Lwt<T> p = r.promise();
         loop.fiberStarted();
-        Fiber<T> f = Fiber.start(loop, body, (v, e) -> {
+        Fiber<T> f = Fiber.start(loop, name, body, (v, e) -> {
             loop.fiberEnded();
             if (e == null) {
                 r.tryResolve(v);
@@ -80,6 +115,8 @@ public final class LwtFiber {
             }
         });
         if (!f.isDone()) {
+            // Waiting: the await throws at once. Running (cancelled from its own stack) or in
+            // detached: its next suspension point throws (Fiber.cancel).
             p.onCancel(() -> f.cancel(p.rawResult() instanceof Lwt.Canceled c ? c : new Lwt.Canceled()));
         }
         return p;
@@ -101,12 +138,30 @@ public final class LwtFiber {
      * taken off; cancelling the fiber cancels the stage if it is a pending {@code Future}.
      */
     public static <T> T await(CompletionStage<T> s) {
-        return Fiber.await(s);
+        EventLoop l = homeLoop();
+        if (l == null) {
+            return Fiber.await(s);
+        }
+        l.beginExternalWait();                           // a virtual clock waits for the stage
+        try {
+            return Fiber.await(s);
+        } finally {
+            l.endExternalWait();
+        }
+    }
+
+    /** The current fiber's loop, or null (outside a fiber, or a fiber on another home). */
+    private static EventLoop homeLoop() {
+        Fiber<?> f = Fiber.current();
+        return f != null && f.home() instanceof EventLoop l ? l : null;
     }
 
     /**
      * Lets the loop run one turn (other fibers, I/O, timers), as {@code await(Lwt.pause())} does,
      * in order with paused promises, but without making a promise: the fiber itself is queued.
+     *
+     * @throws IllegalStateException outside a fiber
+     * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules)
      */
     public static void pause() {
         Fiber.await(loop("LwtFiber.pause"), PAUSE);
@@ -139,10 +194,40 @@ public final class LwtFiber {
 
     /**
      * {@code Lwt_preemptive.detach} in direct style: runs {@code blocking} on the pool and waits
-     * for it; the loop and the other fibers go on meanwhile.
+     * for it; the loop and the other fibers go on meanwhile. The work starts once the fiber is
+     * suspended, so nothing runs when the call is refused.
+     *
+     * @throws IllegalStateException outside a fiber, before anything runs
+     * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules), before
+     *         anything runs
      */
+    @SuppressWarnings("unchecked")
     public static <T> T detach(Callable<T> blocking) {
-        return await(LwtPreemptive.detach(blocking));
+        Objects.requireNonNull(blocking, "LwtFiber.detach: blocking");
+        if (Fiber.current() == null) {
+            throw new IllegalStateException("LwtFiber.detach called outside a fiber: run it inside"
+                    + " LwtFiber.start(() -> ...), or use LwtPreemptive.detach(blocking), which returns a"
+                    + " promise, from promise-style code");
+        }
+        return (T) Fiber.await((Callable<Object>) blocking, DETACH);
+    }
+
+    /** detach's wait: the pool work starts after the capture (in the registration), then as await. */
+    private static final Awaiter.Suspending<Callable<Object>, Object> DETACH = new Awaiter.Suspending<>() {
+        @Override
+        public Object onComplete(Callable<Object> blocking, BiConsumer<? super Object, ? super Throwable> wakeUp) {
+            Lwt<Object> p = LwtPreemptive.detach(blocking);
+            return new Detached(p, LwtAwaiter.<Object>get().onComplete(p, wakeUp));
+        }
+
+        @Override
+        public void abandon(Callable<Object> blocking, Object registration) {
+            Detached d = (Detached) registration;
+            LwtAwaiter.<Object>get().abandon(d.promise, d.registration);
+        }
+    };
+
+    private record Detached(Lwt<Object> promise, Object registration) {
     }
 
     /**
@@ -157,7 +242,12 @@ public final class LwtFiber {
      */
     public static <T> T detached(Supplier<T> block) {
         EventLoop loop = EventLoop.require("LwtFiber.detached");
-        return Fiber.detached(LwtPreemptive.poolFor(loop), block);
+        loop.beginExternalWait();                        // a virtual clock waits for the block
+        try {
+            return Fiber.detached(LwtPreemptive.poolFor(loop), block);
+        } finally {
+            loop.endExternalWait();                      // back on the loop thread
+        }
     }
 
     /**
@@ -167,6 +257,96 @@ public final class LwtFiber {
      * throws {@link IllegalStateException} to its caller.
      */
     public static <T> T awaitCallback(Consumer<? super Callback<T>> register) {
-        return Fiber.awaitCallback(register);
+        EventLoop l = homeLoop();
+        if (l == null) {
+            return Fiber.awaitCallback(register);
+        }
+        l.beginExternalWait();                           // a virtual clock waits for the callback
+        try {
+            return Fiber.awaitCallback(register);
+        } finally {
+            l.endExternalWait();
+        }
+    }
+    /**
+     * Runs {@code body} in this fiber with a deadline ({@code Lwt_unix.with_timeout} in direct
+     * style, kotlinx's {@code withTimeout}). If the body has not ended {@code seconds} from now, the
+     * await it is suspended in throws a fresh {@link Lwt.Canceled} (and what it waited on is
+     * cancelled, as when the fiber is cancelled: a lock or stream wait leaves its queue); the body's
+     * {@code finally} blocks run (their awaits work as usual), and once the body has ended this
+     * throws {@link TimeoutException}, with that {@code Canceled} as its cause. Once the deadline
+     * has passed, the body's outcome is dropped for the timeout: a value it still returns, or a
+     * different exception it throws (added to the {@code TimeoutException} as suppressed), except a
+     * {@code Canceled} sent by someone else (the fiber itself was cancelled), which comes out as it
+     * is. Nested timeouts work: each one only answers for its own deadline.
+     *
+     * <p>If the deadline passes while the fiber is not suspended in an await (it runs a
+     * {@link #detached} block, or its resume is already on its way), nothing is interrupted; the
+     * timeout still wins when the body ends.
+     *
+     * @param seconds the time limit, at least 0
+     * @param body    the work, run at once in this fiber
+     * @return the body's value, if it ends before the deadline
+     * @throws TimeoutException         if the deadline passed first
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    outside a fiber
+     */
+    public static <T> T withTimeout(double seconds, Supplier<T> body) throws TimeoutException {
+        double delay = LwtUnix.checkDelay("LwtFiber.withTimeout", seconds);
+        Objects.requireNonNull(body, "LwtFiber.withTimeout: body");
+        Fiber<?> fiber = Fiber.current();
+        if (fiber == null) {
+            throw new IllegalStateException("LwtFiber.withTimeout called outside a fiber: the body runs in"
+                    + " the calling fiber; wrap the code in LwtFiber.start(() -> ...), or use"
+                    + " LwtUnix.withTimeout(seconds, () -> promise) in promise code");
+        }
+        Deadline deadline = new Deadline(fiber);
+        Lwt<Void> timer = loop("LwtFiber.withTimeout").sleep(delay);
+        timer.addCallback(deadline);
+        T value;
+        try {
+            value = body.get();
+        } catch (Throwable t) {
+            if (deadline.reason == null || (t instanceof Lwt.Canceled && t != deadline.reason)) {
+                throw t;
+            }
+            TimeoutException timeout = deadline.timeout(seconds);
+            if (t != deadline.reason) {
+                timeout.addSuppressed(t);
+            }
+            throw timeout;
+        } finally {
+            timer.cancel();
+        }
+        if (deadline.reason != null) {
+            throw deadline.timeout(seconds);
+        }
+        return value;
+    }
+
+    /** withTimeout's timer callback: at the deadline, interrupts the fiber's pending await. */
+    private static final class Deadline extends Lwt.Callback {
+        private final Fiber<?> fiber;
+        /** The Canceled sent at the deadline; null before it. */
+        Lwt.Canceled reason;
+
+        Deadline(Fiber<?> fiber) {
+            this.fiber = fiber;
+        }
+
+        @Override
+        void run(Lwt<?> timer, Engine e) {
+            if (timer.state() == Lwt.FULFILLED) {
+                reason = new Lwt.Canceled();
+                fiber.cancel(reason);
+            }
+        }
+
+        TimeoutException timeout(double seconds) {
+            TimeoutException t = new TimeoutException("LwtFiber.withTimeout: the body did not end within "
+                    + seconds + " s");
+            t.initCause(reason);
+            return t;
+        }
     }
 }

@@ -44,6 +44,55 @@ public final class LwtMain {
     }
 
     /**
+     * {@link #run}, on a virtual clock, for tests: an hour of sleeps and timeouts takes
+     * milliseconds, in the order a real run would give them.
+     *
+     * <ul>
+     *   <li>The clock starts at 0 ({@link LwtUnix#now()} reads it). When nothing is ready, the loop
+     *       jumps it to the next timer's deadline instead of waiting. Every timer of the loop is on
+     *       it: {@link LwtUnix#sleep}, {@link LwtUnix#withTimeout}, {@link LwtFiber#sleep} and
+     *       whatever is built on them.
+     *   <li>Everything else runs as on {@link #run}: callbacks, pauses, fibers, I/O, in the same
+     *       order. Only the waiting is skipped.
+     *   <li>Waits that another thread ends hold the clock still and are waited for in real time:
+     *       I/O reads, writes and connects ({@link LwtUnix}, and what is built on it), pool work
+     *       ({@link LwtPreemptive#detach}, {@link LwtFiber#detach}, {@link LwtFiber#detached}),
+     *       {@link LwtFiber#await(java.util.concurrent.CompletionStage)} and
+     *       {@link LwtFiber#awaitCallback}. So a timeout never fires early because real work is
+     *       slow; nor does it end real work that hangs (give the test itself a timeout for that).
+     *       A pending accept does not hold the clock (a server waiting for clients is idle).
+     *       Hence a thread that waits for a loop timer while the loop waits for that thread
+     *       hangs here, where a real run would go on: test such code with {@link #run}.
+     *   <li>Real time stays real: {@code Thread.sleep}, {@code System.nanoTime()}, a
+     *       {@code CompletableFuture}'s own timeouts and delayed executors, and any time read on
+     *       another thread know nothing of this clock. Measure loop time with
+     *       {@link LwtUnix#now()}.
+     *   <li>When the main promise is pending and nothing can ever run again (nothing ready, no
+     *       timer, no I/O, no work on another thread), it throws {@link DeadlockException} at
+     *       once, instead of hanging. A loop fed only by other threads'
+     *       {@link LwtPreemptive#runInMain} counts as deadlocked here: use {@link #run} for that.
+     * </ul>
+     *
+     * <pre>{@code
+     * double t = LwtMain.runWithVirtualClock(() -> LwtFiber.start(() -> {
+     *     LwtFiber.sleep(3600);                       // an hour, at once
+     *     return LwtUnix.now();                       // 3600.0
+     * }));
+     * }</pre>
+     *
+     * @param main supplies the main promise; called once, on this thread, with the loop running
+     * @param <T>  the value type
+     * @return the main promise's value
+     * @throws DeadlockException if the main promise can never resolve
+     * @throws IllegalStateException if a loop is already running on this thread
+     * @throws NullPointerException if {@code main} is null or returns null
+     * <p>Also throws what {@link #run} throws, in the same cases.
+     */
+    public static <T> T runWithVirtualClock(Supplier<? extends Lwt<T>> main) {
+        return EventLoop.runWithVirtualClock(main);
+    }
+
+    /**
      * Sets what the running loop does with an async failure ({@link Lwt#async}, an {@code onCancel}
      * callback that threw, work posted to the loop that threw); Lwt's {@code async_exception_hook},
      * but per loop. The default (also restored by {@code null}) stops the loop and makes

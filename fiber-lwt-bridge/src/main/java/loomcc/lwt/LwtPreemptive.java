@@ -118,17 +118,29 @@ public final class LwtPreemptive {
         Objects.requireNonNull(blocking, "LwtPreemptive.detach: blocking");
         EventLoop loop = EventLoop.require("LwtPreemptive.detach");
         Resolver<T> r = Lwt.task();
-        Pool.EXECUTOR.execute(() -> {
-            ORIGIN.set(loop);
-            try {
-                T v = blocking.call();
-                loop.post(() -> r.tryResolve(v));
-            } catch (Throwable t) {
-                loop.post(() -> r.tryReject(t));
-            } finally {
-                ORIGIN.remove();
-            }
-        });
+        loop.beginExternalWait();                        // a virtual clock waits for the pool
+        try {
+            Pool.EXECUTOR.execute(() -> {
+                ORIGIN.set(loop);
+                try {
+                    T v = blocking.call();
+                    loop.post(() -> {
+                        loop.endExternalWait();
+                        r.tryResolve(v);
+                    });
+                } catch (Throwable t) {
+                    loop.post(() -> {
+                        loop.endExternalWait();
+                        r.tryReject(t);
+                    });
+                } finally {
+                    ORIGIN.remove();
+                }
+            });
+        } catch (Throwable t) {
+            loop.endExternalWait();
+            throw t;
+        }
         return r.promise();
     }
 

@@ -37,6 +37,20 @@ public final class LwtUnix {
     private LwtUnix() {}
 
     /**
+     * The running loop's clock, in seconds since its run began: real time under
+     * {@link LwtMain#run}, virtual time (0 at the start, moved only by the loop) under
+     * {@link LwtMain#runWithVirtualClock}. Every timer of the loop ({@link #sleep},
+     * {@link #withTimeout}, {@link LwtFiber#sleep}) is on this clock: a sleep of {@code s} seconds
+     * made at {@code now() == t} fires at {@code now() >= t + s}.
+     *
+     * @return the loop's time in seconds, from 0
+     * @throws IllegalStateException if no loop is running on this thread
+     */
+    public static double now() {
+        return EventLoop.require("LwtUnix.now").now();
+    }
+
+    /**
      * A task fulfilled after {@code seconds} ({@code Lwt_unix.sleep}); {@code sleep(0)} resolves on
      * the loop's next turn. Timers fire in deadline order, ties in creation order. Cancelling it
      * rejects it with {@link Lwt.Canceled} and removes its timer. {@code POSITIVE_INFINITY}: never.

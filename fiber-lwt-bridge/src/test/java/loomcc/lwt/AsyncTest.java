@@ -28,7 +28,7 @@ class AsyncTest {
     void theDefaultHandlerStopsTheLoopAndRunThrowsTheFailure() {
         IOException x = new IOException("async failure");
         Order o = new Order();
-        IOException thrown = assertThrows(IOException.class, () -> LwtMain.run(() -> {
+        IOException thrown = assertThrows(IOException.class, () -> LwtMain.runWithVirtualClock(() -> {
             Lwt.async(() -> LwtUnix.sleep(0.01).bind(v -> {
                 o.expect(1);
                 return Lwt.failed(x);

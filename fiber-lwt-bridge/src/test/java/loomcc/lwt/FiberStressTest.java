@@ -7,14 +7,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Many fibers suspended at once on one loop, all awaiting one pending promise, all finished by ONE
- * resolve. 100 000 fibers by default; {@code -Dloomcc.stress.factor=10} makes it the 1 000 000 of
- * the issue.
+ * resolve. 100 000 fibers by default; {@code -Dloomcc.stress.factor=10} or
+ * {@code -Dloomcc.stress.full=true} makes it the 1 000 000 of the issue.
  */
 class FiberStressTest {
 
     @Test
     void manyFibersSuspendedOnOnePromiseAllFinishAfterOneResolve() {
-        int n = 100_000 * Support.stressFactor();
+        int n = Support.stressCount(100_000, 1_000_000);
         int base = 1_000_000_000;
         @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array
         Lwt<Integer>[] fibers = new Lwt[n];

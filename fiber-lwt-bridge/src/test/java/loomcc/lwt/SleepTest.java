@@ -11,20 +11,25 @@ import java.util.concurrent.TimeoutException;
 import loomcc.internal.lwt.EventLoop;
 import org.junit.jupiter.api.Test;
 
-/** Lwt_unix's "sleep" and "with_timeout" suites. */
+/**
+ * Lwt_unix's "sleep" and "with_timeout" suites. Timer tests run on the virtual clock
+ * ({@link LwtMain#runWithVirtualClock}): same order as a real run, with exact times and no real waiting.
+ */
 class SleepTest {
 
     @Test
     void timersFireInDeadlineOrder() {
         List<Integer> fired = new ArrayList<>();
-        Support.inLoop(() -> {
+        List<Double> at = new ArrayList<>();
+        LwtMain.runWithVirtualClock(() -> {
             List<Lwt<Boolean>> all = new ArrayList<>();
-            all.add(LwtUnix.sleep(0.06).map(v -> fired.add(3)));
-            all.add(LwtUnix.sleep(0.02).map(v -> fired.add(1)));
-            all.add(LwtUnix.sleep(0.04).map(v -> fired.add(2)));
+            all.add(LwtUnix.sleep(0.06).map(v -> fired.add(3) && at.add(LwtUnix.now())));
+            all.add(LwtUnix.sleep(0.02).map(v -> fired.add(1) && at.add(LwtUnix.now())));
+            all.add(LwtUnix.sleep(0.04).map(v -> fired.add(2) && at.add(LwtUnix.now())));
             return Lwt.all(all);
         });
         assertEquals(List.of(1, 2, 3), fired);
+        assertEquals(List.of(0.02, 0.04, 0.06), at);
     }
 
     @Test
@@ -86,10 +91,10 @@ class SleepTest {
 
     @Test
     void anInfiniteSleepNeverFiresButCancels() {
-        Support.inLoop(() -> {
+        LwtMain.runWithVirtualClock(() -> {
             Lwt<Void> s = LwtUnix.sleep(Double.POSITIVE_INFINITY);
             assertEquals(0, EventLoop.current().timerCount());
-            return LwtUnix.sleep(0.01).map(v -> {
+            return LwtUnix.sleep(1e6).map(v -> {
                 assertTrue(s.isPending());
                 s.cancel();
                 assertTrue(s.isRejected());
@@ -101,22 +106,25 @@ class SleepTest {
     @Test
     void withTimeoutRejectsWithTimeoutExceptionAndCancelsTheWork() {
         List<Lwt<Void>> work = new ArrayList<>();
-        TimeoutException e = assertThrows(TimeoutException.class, () -> LwtMain.run(() ->
+        double[] cancelledAt = {-1};
+        TimeoutException e = assertThrows(TimeoutException.class, () -> LwtMain.runWithVirtualClock(() ->
                 LwtUnix.withTimeout(0.02, () -> {
-                    Lwt<Void> w = LwtUnix.sleep(30);
+                    Lwt<Void> w = LwtUnix.sleep(30).onCancel(() -> cancelledAt[0] = LwtUnix.now());
                     work.add(w);
                     return w;
                 })));
         assertTrue(e.getMessage().contains("0.02"), e.getMessage());
         assertThrows(Lwt.Canceled.class, work.get(0)::getNow);
+        assertEquals(0.02, cancelledAt[0], "the work is cancelled at the deadline");
     }
 
     @Test
     void withTimeoutPassesAResultThroughAndRemovesItsTimer() {
-        Support.inLoop(() -> {
-            Lwt<Integer> r = LwtUnix.withTimeout(30, () -> LwtUnix.sleep(0.01).map(v -> 5));
+        LwtMain.runWithVirtualClock(() -> {
+            Lwt<Integer> r = LwtUnix.withTimeout(30, () -> LwtUnix.sleep(29.99).map(v -> 5));
             return r.map(v -> {
                 assertEquals(5, v);
+                assertEquals(29.99, LwtUnix.now());
                 assertEquals(0, EventLoop.current().timerCount());
                 return null;
             });

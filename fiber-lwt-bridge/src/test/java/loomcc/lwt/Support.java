@@ -28,4 +28,14 @@ final class Support {
     static int stressFactor() {
         return Math.max(1, Integer.getInteger("loomcc.stress.factor", 1));
     }
+
+    /** {@code -Dloomcc.stress.full=true}: *StressTests run the full counts. */
+    static boolean stressFull() {
+        return Boolean.getBoolean("loomcc.stress.full");
+    }
+
+    /** {@code full} under {@link #stressFull()}, else {@code small} times the stress factor. */
+    static int stressCount(int small, int full) {
+        return stressFull() ? full : (int) Math.min(full, (long) small * stressFactor());
+    }
 }

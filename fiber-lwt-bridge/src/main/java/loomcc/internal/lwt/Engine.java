@@ -14,6 +14,30 @@ import loomcc.fiber.Fiber;
  * current_callback_nesting_depth}, {@code deferred_callbacks}); we keep one set per thread because
  * each thread may run its own loop. Every field is touched by its own thread only.
  *
+ * <h2>Fibers and the nesting count</h2>
+ * A fiber's frames come and go from the loop thread's stack, so the count is kept in step with
+ * them (the fiber runtime calls {@link #mountFiber}/{@link #unmountFiber} through the loop, see
+ * {@link loomcc.internal.fiber.Nesting}):
+ * <ul>
+ *   <li><b>A suspended fiber holds no depth.</b> When a fiber's code stops running (it suspends,
+ *       detaches or ends), the depth goes back to where it was when the fiber was entered; the levels
+ *       its own frames hold ({@code own}) go with the fiber and are added back, on top of whatever
+ *       depth resumes it, when it runs again. So the frames that unwind later take off exactly what
+ *       they added, wherever the fiber resumed.
+ *   <li><b>A fiber counts its own nesting.</b> While a fiber is mounted, its code's functions that
+ *       run at once (bind/map/recover/whenDone on a resolved promise) are bounded by the fiber's own
+ *       levels ({@code depth - floor}, where {@code floor} is the depth it was entered at), not by
+ *       where the loop happened to be when it resumed the fiber. Past the bound they go to the
+ *       fiber's own queue ({@link #deferAtOnce}), never to the loop's: the fiber drains it, in the
+ *       fiber, when its own nesting comes back to 0 ({@link #leave}), before it suspends and when its
+ *       body ends ({@link #settleFiber}). So the bound never moves fiber code out of its fiber, and a
+ *       million-deep recursion of at-once binds in a fiber still runs in constant stack.
+ *   <li>Resolutions (a promise's callbacks, a fiber's resume among them) stay bounded by the whole
+ *       depth, as before: a chain of fibers resuming one another inline cannot grow the stack
+ *       without bound either.
+ * </ul>
+ * Mounts nest like calls, so the floors and queues of the fibers below are kept on a stack.
+ *
  * <p>Threading: thread-confined. {@link #current()} returns the calling thread's engine.
  */
 public final class Engine {
@@ -56,6 +80,16 @@ public final class Engine {
 
     private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
 
+    /** The depth the innermost mounted fiber was entered at; 0 when no fiber is mounted. */
+    private int floor;
+    /** Fibers mounted on this thread's stack now (each on top of the one below). */
+    private int mounts;
+    /** At-once work the innermost mounted fiber's code deferred past the bound; null if none yet. */
+    private ArrayDeque<Runnable> fiberJobs;
+    /** The floors and queues of the fibers below the innermost one, by mount level. */
+    private int[] outerFloors = new int[4];
+    private Object[] outerJobs = new Object[4];
+
     /** The loop running on this thread, or null. Set and cleared by {@link EventLoop#run}. */
     EventLoop loop;
 
@@ -69,9 +103,21 @@ public final class Engine {
         return loop;
     }
 
-    /** True when a callback run now would go past {@link #MAX_NESTING}: defer it instead. */
+    /**
+     * True when a resolution's callbacks run now would go past {@link #MAX_NESTING}: defer them
+     * instead ({@link #defer}).
+     */
     public boolean mustDefer() {
         return depth >= MAX_NESTING;
+    }
+
+    /**
+     * True when a function run at once by the calling code (bind/map/recover/whenDone on a resolved
+     * promise) would go past the bound: defer it with {@link #deferAtOnce}. Outside fibers the same
+     * as {@link #mustDefer}; inside a fiber it counts the fiber's own levels only.
+     */
+    public boolean mustDeferAtOnce() {
+        return depth - floor >= MAX_NESTING;
     }
 
     /** Queues {@code job} to run when the outermost frame ends (FIFO). */
@@ -80,13 +126,103 @@ public final class Engine {
     }
 
     /**
+     * Queues a function that the calling code would have run at once: on the running fiber's own
+     * queue when a fiber is mounted (it runs in that fiber), else as {@link #defer}.
+     */
+    public void deferAtOnce(Runnable job) {
+        if (mounts == 0) {
+            deferred.add(job);
+            return;
+        }
+        ArrayDeque<Runnable> q = fiberJobs;
+        if (q == null) {
+            q = new ArrayDeque<>();
+            fiberJobs = q;
+        }
+        q.add(job);
+    }
+
+    /**
      * Ends a frame begun with {@code depth++}. The outermost frame (back at depth 0) drains the
      * deferred queue, each job at depth 1 so that it may nest again up to the bound, then throws an
-     * async failure that no loop was there to take (see {@link #reportAsync}).
+     * async failure that no loop was there to take (see {@link #reportAsync}). In a fiber, the
+     * fiber's outermost frame (back at its floor) drains the fiber's own queue the same way.
      */
     public void leave() {
-        if (--depth == 0 && (!deferred.isEmpty() || unhandled != null)) {
-            drain();
+        if (--depth == floor) {
+            ArrayDeque<Runnable> q = fiberJobs;
+            if (q != null && !q.isEmpty()) {
+                drainFiberJobs();
+            }
+            if (depth == 0 && (!deferred.isEmpty() || unhandled != null)) {
+                drain();
+            }
+        }
+    }
+
+    private void drainFiberJobs() {
+        Runnable job;
+        ArrayDeque<Runnable> q;
+        // Re-read the queue each time: a job that suspends its fiber comes back on a fresh one.
+        while ((q = fiberJobs) != null && (job = q.poll()) != null) {
+            // Read floor each time: a job that suspends its fiber comes back with a new floor.
+            depth = floor + 1;
+            try {
+                job.run();
+            } finally {
+                depth = floor;
+            }
+        }
+    }
+
+    // ----- Fibers (see the class comment; called through EventLoop, as loomcc.internal.fiber.Nesting)
+
+    /** A fiber's code starts or resumes here, on top of the current depth; its frames hold {@code own}. */
+    void mountFiber(int own) {
+        int m = mounts;
+        if (m == outerFloors.length) {
+            outerFloors = java.util.Arrays.copyOf(outerFloors, m * 2);
+            outerJobs = java.util.Arrays.copyOf(outerJobs, m * 2);
+        }
+        outerFloors[m] = floor;
+        outerJobs[m] = fiberJobs;
+        mounts = m + 1;
+        fiberJobs = null;
+        floor = depth;
+        depth += own;
+    }
+
+    /** The innermost fiber's code stopped running here; returns the levels its frames hold. */
+    @SuppressWarnings("unchecked")
+    int unmountFiber() {
+        assert fiberJobs == null || fiberJobs.isEmpty() : "a fiber left with work of its own still deferred";
+        int own = depth - floor;
+        depth = floor;
+        int m = --mounts;
+        floor = outerFloors[m];
+        fiberJobs = (ArrayDeque<Runnable>) outerJobs[m];
+        outerJobs[m] = null;
+        return own;
+    }
+
+    /** In the innermost fiber, before it suspends or ends: runs what its code deferred, in it. */
+    void settleFiber() {
+        ArrayDeque<Runnable> q = fiberJobs;
+        if (q == null || q.isEmpty()) {
+            return;
+        }
+        // Jobs run one level above where the fiber is now (it may be deep in its own frames); what
+        // they defer in turn goes to the queue and is picked up by this loop, not by recursion (the
+        // queue is read again each time: a job that suspends the fiber comes back on a fresh one).
+        Runnable job;
+        while ((q = fiberJobs) != null && (job = q.poll()) != null) {
+            int at = depth - floor;
+            depth++;
+            try {
+                job.run();
+            } finally {
+                depth = floor + at;
+            }
         }
     }
 

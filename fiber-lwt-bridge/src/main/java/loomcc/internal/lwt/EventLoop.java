@@ -25,6 +25,8 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
+import loomcc.lwt.DeadlockException;
+import loomcc.internal.fiber.Nesting;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
 import org.jctools.queues.MessagePassingQueue;
@@ -52,13 +54,22 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * resolution, bounded by {@link Engine#MAX_NESTING}); the loop itself never spins: with nothing ready
  * it is parked in {@code select}.
  *
+ * <h2>The clock</h2>
+ * Timers are kept on the loop's clock. A loop started by {@code LwtMain.run} reads
+ * {@code System.nanoTime()}. One started by {@code LwtMain.runWithVirtualClock} has a virtual clock
+ * that starts at 0 and moves only in step 4 ({@link #pollVirtual}): when nothing is ready and no
+ * other thread is working for the loop, it jumps to the next deadline instead of blocking. Steps
+ * 0-3 are the same code on both, so events come in the same order. Waits that another thread ends
+ * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
+ * while there are any, a virtual clock stands still and the loop blocks in real time.
+ *
  * <h2>Threading contract</h2>
  * Loop thread only, except {@link #execute}, {@link #post} (any thread) and {@link #current()}.
  * {@code execute}/{@code post} happen-before the task runs on the loop (MPSC queue hand-off).
  *
  * <p>Not API (see package-info).
  */
-public final class EventLoop implements FiberHome {
+public final class EventLoop implements FiberHome, Nesting {
 
     /** Work posted from another thread that must hear about it if the loop stops before running it. */
     public interface Abandonable {
@@ -96,6 +107,17 @@ public final class EventLoop implements FiberHome {
 
     private final TimerHeap timers = new TimerHeap();
     private long timerSeq;
+    /**
+     * The clock (see "The clock" on the class): virtual under {@code runWithVirtualClock}, where
+     * {@link #virtualNanos} is the time and only {@link #pollVirtual} moves it; else
+     * {@code System.nanoTime()}. Deadlines are on this clock's scale; {@link #originNanos} is its
+     * reading when the run began, so {@link #now()} starts at 0 on both.
+     */
+    private final boolean virtual;
+    private long virtualNanos;
+    private final long originNanos;
+    /** Waits in flight that another thread ends (pool work, CompletionStages, callbacks). Loop thread. */
+    private int externalWaits;
     /** Paused promises' resolvers and paused fibers' wake-ups, in the order they paused. */
     private ArrayList<Object> paused = new ArrayList<>();
     private ArrayList<Object> waking = new ArrayList<>();
@@ -107,10 +129,12 @@ public final class EventLoop implements FiberHome {
     /** Fibers started on this loop that have not ended (LwtFiber counts them). Loop thread. */
     private int liveFibers;
 
-    private EventLoop(Engine engine, Throwable startedAt) {
+    private EventLoop(Engine engine, Throwable startedAt, boolean virtual) {
         this.engine = engine;
         this.thread = engine.thread;
         this.startedAt = startedAt;
+        this.virtual = virtual;
+        this.originNanos = virtual ? 0 : System.nanoTime();
     }
 
     /** The selector, opened on first use. Loop thread. */
@@ -181,6 +205,18 @@ public final class EventLoop implements FiberHome {
      * throws its error (same instance). See {@code LwtMain.run} for the contract.
      */
     public static <T> T run(Supplier<? extends Lwt<T>> main) {
+        return run(main, false);
+    }
+
+    /**
+     * {@link #run} on a virtual clock: see {@code LwtMain.runWithVirtualClock} for the contract and
+     * "The clock" on this class for how it moves.
+     */
+    public static <T> T runWithVirtualClock(Supplier<? extends Lwt<T>> main) {
+        return run(main, true);
+    }
+
+    private static <T> T run(Supplier<? extends Lwt<T>> main, boolean virtual) {
         Objects.requireNonNull(main, "LwtMain.run: main");
         Engine e = Engine.current();
         EventLoop outer = e.loop;
@@ -190,7 +226,7 @@ public final class EventLoop implements FiberHome {
                     + ". One loop per thread: return a promise to the running loop instead of"
                     + " running a nested one", outer.startedAt);
         }
-        EventLoop loop = new EventLoop(e, new StartedHere(e.thread));
+        EventLoop loop = new EventLoop(e, new StartedHere(e.thread), virtual);
         int savedDepth = e.enterLoop(loop);
         RUNNING.add(loop);
         try {
@@ -286,7 +322,7 @@ public final class EventLoop implements FiberHome {
         if (t == null) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clockNanos();
         long seqLimit = timerSeq;                         // timers made while firing wait a turn
         while ((t = timers.peek()) != null && t.deadline - now <= 0 && t.seq < seqLimit) {
             timers.poll();
@@ -300,6 +336,10 @@ public final class EventLoop implements FiberHome {
     }
 
     private void poll() {
+        if (virtual) {
+            pollVirtual();
+            return;
+        }
         Selector sel = selector;
         if (sel == null) {
             parkForWork();
@@ -331,9 +371,13 @@ public final class EventLoop implements FiberHome {
             // therefore stops the loop, and LwtMain.run throws it (the status is cleared, as usual).
             stop(new InterruptedException("the thread running the event loop was interrupted"));
         }
-        if (n == 0) {
-            return;
+        if (n != 0) {
+            dispatchReady(sel);
         }
+    }
+
+    /** Runs the I/O operations of the channels {@code sel} found ready. */
+    private void dispatchReady(Selector sel) {
         Iterator<SelectionKey> it = sel.selectedKeys().iterator();
         while (it.hasNext()) {
             SelectionKey k = it.next();
@@ -369,6 +413,130 @@ public final class EventLoop implements FiberHome {
         if (Thread.interrupted()) {
             stop(new InterruptedException("the thread running the event loop was interrupted"));
         }
+    }
+
+    // ----- The clock ----------------------------------------------------------------------------
+
+    /** The loop's clock in nanoseconds, on the scale of the timers' deadlines. Loop thread. */
+    private long clockNanos() {
+        return virtual ? virtualNanos : System.nanoTime();
+    }
+
+    /**
+     * {@code LwtUnix.now()}: seconds on the loop's clock since the run began; virtual time under
+     * {@code runWithVirtualClock}. Loop thread.
+     */
+    public double now() {
+        return (clockNanos() - originNanos) / 1e9;
+    }
+
+    /** True for a loop started by {@code runWithVirtualClock}. Any thread. */
+    public boolean isVirtualClock() {
+        return virtual;
+    }
+
+    /**
+     * A wait that another thread ends begins (pool work, a CompletionStage, a callback): until the
+     * matching {@link #endExternalWait}, a virtual clock stands still and the loop waits for that
+     * thread in real time. Call the end on the loop thread, after (or as part of) the task the other
+     * thread posted to end the wait, so the loop never sees the wait over with nothing posted yet.
+     * Loop thread.
+     */
+    public void beginExternalWait() {
+        externalWaits++;
+    }
+
+    /** See {@link #beginExternalWait}. Loop thread. */
+    public void endExternalWait() {
+        assert externalWaits > 0;
+        externalWaits--;
+    }
+
+    /**
+     * Step 4 on a virtual clock. Channels already ready are taken first (one {@code selectNow});
+     * then, with nothing ready:
+     * <ol>
+     *   <li>a timer already due: return (step 3 fires it);
+     *   <li>a wait that another thread ends (pool work, a CompletionStage or callback, a pending
+     *       read, write or connect): block in real time, clock still, until that thread posts or
+     *       the channel is ready;
+     *   <li>a timer: jump the clock to its deadline (step 3 fires it and the ones due with it,
+     *       in deadline order, ties in creation order, as on a real clock);
+     *   <li>a pending accept only: block in real time (a client on another thread may come);
+     *   <li>nothing at all: nothing can ever run again, stop with {@link DeadlockException}.
+     * </ol>
+     */
+    private void pollVirtual() {
+        Selector sel = selector;
+        try {
+            if (sel != null && sel.selectNow() > 0) {
+                dispatchReady(sel);
+                return;
+            }
+            if (!paused.isEmpty() || !inbox.isEmpty()) {
+                return;
+            }
+            TimerHeap.Timer t = timers.peek();
+            if (t != null && t.deadline - virtualNanos <= 0) {
+                return;
+            }
+            int io = sel == null ? 0 : interestsOtherThanAccept(sel);
+            if (externalWaits > 0 || io > 0) {
+                blockInRealTime(sel);
+            } else if (t != null) {
+                virtualNanos = t.deadline;
+            } else if (io < 0) {
+                blockInRealTime(sel);                     // only accepts pending
+            } else {
+                stop(deadlock());
+            }
+        } catch (IOException x) {
+            throw Throwing.sneaky(x);
+        }
+    }
+
+    /** 1 if a registered channel waits for a read, write or connect; -1 if only for accepts; else 0. */
+    private static int interestsOtherThanAccept(Selector sel) {
+        int found = 0;
+        for (SelectionKey k : sel.keys()) {
+            int ops;
+            try {
+                ops = k.interestOps();
+            } catch (CancelledKeyException closed) {
+                continue;
+            }
+            if ((ops & ~SelectionKey.OP_ACCEPT) != 0) {
+                return 1;
+            }
+            if (ops != 0) {
+                found = -1;
+            }
+        }
+        return found;
+    }
+
+    /** Waits for another thread's post (or, with a selector, a ready channel); no timeout. */
+    private void blockInRealTime(Selector sel) throws IOException {
+        if (sel != null) {
+            if (sel.select() > 0) {                        // NOTE: a wakeup() before select() is kept
+                dispatchReady(sel);
+            }
+        } else {
+            LockSupport.park(this);                       // NOTE: an unpark before the park is kept
+        }
+        if (Thread.interrupted()) {
+            stop(new InterruptedException("the thread running the event loop was interrupted"));
+        }
+    }
+
+    private DeadlockException deadlock() {
+        return new DeadlockException("LwtMain.runWithVirtualClock: deadlock at virtual time " + now()
+                + " s: the main promise is pending and nothing can ever run again (nothing ready or"
+                + " paused, no timer, no I/O, no work on another thread); " + liveFibers
+                + " fiber(s) of this loop are suspended. Something waits on a promise that nobody"
+                + " will resolve (a Resolver never resolved, a lock never unlocked, a stream never"
+                + " written or closed). Under the virtual clock a loop fed only by other threads'"
+                + " LwtPreemptive.runInMain counts as deadlocked too: use LwtMain.run for that.");
     }
 
     // ----- Stopping -----------------------------------------------------------------------------
@@ -491,6 +659,24 @@ public final class EventLoop implements FiberHome {
         return engine;
     }
 
+    // The fiber runtime keeps the engine's nesting count in step with each fiber's frames (see
+    // Engine, "Fibers and the nesting count"). Loop thread only; no thread-local lookup.
+
+    @Override
+    public void mount(int own) {
+        engine.mountFiber(own);
+    }
+
+    @Override
+    public int unmount() {
+        return engine.unmountFiber();
+    }
+
+    @Override
+    public void settle() {
+        engine.settleFiber();
+    }
+
     /**
      * {@link #post}, throwing {@link RejectedExecutionException} if the loop has stopped. Any thread.
      * The hook the fiber runtime uses to resume a fiber from another thread.
@@ -604,15 +790,24 @@ public final class EventLoop implements FiberHome {
         return new TimerHeap.Timer(deadline(seconds), timerSeq++, fire);
     }
 
-    private static long deadline(double seconds) {
+    private long deadline(double seconds) {
         // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
         long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
-        return System.nanoTime() + nanos;
+        return clockNanos() + nanos;
     }
 
     /** Timers waiting in the heap; for tests. */
     public int timerCount() {
         return timers.size();
+    }
+
+    /** Numbers this loop's fibers for their default names: a plain field, no shared counter. */
+    private int fiberIds;
+
+    /** The next fiber number on this loop ({@code fiber-<id>}). Loop thread. */
+    @Override
+    public int nextFiberId() {
+        return ++fiberIds;
     }
 
     /** A fiber started on this loop. Loop thread. */

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 import loomcc.internal.Throwing;
+import loomcc.internal.cont.Runner;
 
 /**
  * The continuation a shift hands to its function. One per shift: a later shift in the same
@@ -14,6 +15,8 @@ import loomcc.internal.Throwing;
  * <pre>
  *   SUSPENDED -> RESUMED   // resume / resumeWithException: the CAS winner runs the computation
  *   RESUMED   -> RESUMED   // any later resume: IllegalStateException, nothing else happens
+ *   SUSPENDED -> SUSPENDED // a resume on a thread where the backend cannot move it (Loom, C2):
+ *                          // IllegalStateException before the CAS, resumable on its own thread
  * </pre>
  * A handle exists only once its computation is suspended (the function receives it after the
  * capture), so SUSPENDED is its first state.
@@ -32,6 +35,8 @@ final class OneShot<A, R> implements Continuation<A, R> {
     }
 
     private final Prompt<R> prompt;
+    /** The suspended runner; asked whether the calling thread may resume it, before the CAS. */
+    private final Runner runner;
     private Prompt.Frame<R> frame;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
@@ -41,9 +46,10 @@ final class OneShot<A, R> implements Continuation<A, R> {
     /** True once a resume has entered the computation; shift checks it to tell a pin from a resume. */
     boolean entered;
 
-    OneShot(Prompt<R> prompt, Prompt.Frame<R> frame) {
+    OneShot(Prompt<R> prompt, Prompt.Frame<R> frame, Runner runner) {
         this.prompt = prompt;
         this.frame = frame;
+        this.runner = runner;
     }
 
     @Override
@@ -64,6 +70,9 @@ final class OneShot<A, R> implements Continuation<A, R> {
     }
 
     private Prompt.Frame<R> claim() {
+        if ((int) STATE.getVolatile(this) == SUSPENDED) { // a resumed one says so instead
+            runner.requireResumableHere("this continuation of " + prompt);
+        }
         if (!STATE.compareAndSet(this, SUSPENDED, RESUMED)) {
             throw new IllegalStateException("this continuation of " + prompt + " was already resumed:"
                     + " a continuation is one-shot (resume it once; shift again for a new one)");

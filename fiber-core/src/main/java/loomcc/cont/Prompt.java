@@ -38,7 +38,8 @@ import loomcc.internal.cont.Suspend;
  *
  * <h2>Threading</h2>
  * A prompt is immutable and may be shared by any number of threads; each reset is its own
- * computation. A captured continuation may be resumed on any thread (see {@link Continuation}).
+ * computation. A captured continuation may be resumed after its reset returned, on the thread
+ * that captured it, or on another one where the JVM makes that safe (see {@link Continuation}).
  *
  * <h2>Backends</h2>
  * With {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} the body runs on the thread
@@ -120,17 +121,14 @@ public final class Prompt<R> {
         }
         @SuppressWarnings("unchecked")
         Frame<R> frame = (Frame<R>) runner.attachment();
-        OneShot<A, R> k = new OneShot<>(this, frame);
+        OneShot<A, R> k = new OneShot<>(this, frame, runner);
         frame.capture(f, k);
         String pinned;
         try {
             pinned = backend.suspend(runner);
-        } catch (StackOverflowError e) {
+        } catch (StackOverflowError e) { // only the backend's yield was running: see Suspend.tooDeep
             frame.forgetCapture();
-            if (Suspend.isTooDeep(e)) {
-                throw Suspend.tooDeep(e, "shift", "shift on " + this, "the shift and its reset");
-            }
-            throw e;
+            throw Suspend.tooDeep(e, "shift", " on ", this, " and its reset");
         }
         if (pinned == null && k.entered) {
             return k.takeValue();

@@ -41,23 +41,26 @@ import loomcc.internal.fiber.Nesting;
  *       {@link FiberHome#execute}.
  *   <li><b>End.</b> The body's value or exception goes to the {@code onDone} callback, always on
  *       the home thread.
- *   <li><b>Detached.</b> {@link #detached} moves the fiber's own continuation to a pool thread and
- *       back, as CPC's {@code cpc_detached} does.
+ *   <li><b>Detached.</b> {@link #detached} is CPC's {@code cpc_detached} without moving frames:
+ *       the fiber suspends on its home as for an await, and the block runs on a pool thread in
+ *       frames of its own, seeing the fiber's locals; its outcome resumes the fiber on the home.
+ *       A fiber's frames never run on another thread than its home's (see {@link Detached}).
  * </ol>
  *
  * <h2>Which fiber is running</h2>
  * The current fiber is the innermost runner of the fibers' scope on this thread's stack of
  * mounted continuations, the JDK's own bookkeeping, read in a few field loads: no thread-local
- * to keep in step with the fiber.
+ * to keep in step with the fiber. In a detached block, on the pool thread, it is the fiber the
+ * block belongs to, bound for the block's extent by a {@link ScopedValue}.
  *
  * <h2>States</h2>
- * A fiber's state changes only on its home thread (or, while DETACHED, on the pool thread that
- * runs it), in {@link #drive}, {@link Wait#arm} and {@link Wait#resume}:
+ * A fiber's state changes only on its home thread, in {@link #drive}, {@link Wait#arm},
+ * {@link Wait#resume} and {@link Detached}:
  * <pre>
  *   RUNNING  -> WAITING   // await on a pending promise: captured, then a Wait is armed (shift's function)
  *   WAITING  -> RUNNING   // the Wait fired (completion or cancel) and the home resumed the continuation
- *   RUNNING  -> DETACHED  // detached(block): captured, then resumed on a pool thread
- *   DETACHED -> RUNNING   // the block ended: captured again, resumed on the home
+ *   RUNNING  -> DETACHED  // detached(block): captured, then the block is handed to the pool
+ *   DETACHED -> RUNNING   // the block ended: its outcome was posted to the home, which resumes the fiber
  *   RUNNING  -> DONE      // the body returned or threw; onDone is called on the home
  * </pre>
  * A {@link Wait} (one per suspending await) is the part other threads touch:
@@ -100,6 +103,8 @@ public final class Fiber<T> {
     private static final Backend BACKEND = Backends.defaultBackend();
     /** One scope for all fibers: an await suspends the innermost fiber running on this thread. */
     private static final Object SCOPE = BACKEND.newScope("fiber");
+    /** On a pool thread running a detached block: the fiber the block belongs to. */
+    private static final ScopedValue<Fiber<?>> DETACHED_BLOCK = ScopedValue.newInstance();
 
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
@@ -123,6 +128,8 @@ public final class Fiber<T> {
     private final String name;
     /** Numbered by the home ({@link FiberHome#nextFiberId}), for the default name. */
     private final int id;
+    /** The block in flight while DETACHED, else null. Home thread. */
+    private Detached<?> detaching;
 
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
@@ -195,7 +202,10 @@ public final class Fiber<T> {
     /** The fiber running on this thread, or null outside any fiber. */
     public static Fiber<?> current() {
         Runner r = BACKEND.current(SCOPE);
-        return r == null ? null : (Fiber<?>) r.attachment();
+        if (r != null) {
+            return (Fiber<?>) r.attachment();
+        }
+        return DETACHED_BLOCK.isBound() ? DETACHED_BLOCK.get() : null;
     }
 
     /**
@@ -241,26 +251,31 @@ public final class Fiber<T> {
      */
     public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
         Fiber<?> f = requireSuspendable("await");
-        if (f.cancelRequest != null) {
-            throw f.cancelledNow();
-        }
-        if (awaiter.isDone(promise)) {
+        if (f.cancelRequest == null && awaiter.isDone(promise)) {
             return now(f, promise, awaiter);
         }
-        Nesting n = f.nesting;
+        return f.awaitPending(promise, awaiter); // kept out of line: the fast path above stays small
+    }
+
+    /** await, past the fast path: a cancel to throw, or a suspension. */
+    private <P, V> V awaitPending(P promise, Awaiter<P, V> awaiter) {
+        if (cancelRequest != null) {
+            throw cancelledNow();
+        }
+        Nesting n = nesting;
         if (n != null) {
             n.settle(); // what this fiber's code deferred runs now, in it: it may settle the promise
-            if (f.cancelRequest != null) {
-                throw f.cancelledNow();
+            if (cancelRequest != null) {
+                throw cancelledNow();
             }
             if (awaiter.isDone(promise)) {
-                return now(f, promise, awaiter);
+                return now(this, promise, awaiter);
             }
         }
-        f.awaited = promise;
-        f.awaiting = awaiter;
+        awaited = promise;
+        awaiting = awaiter;
         @SuppressWarnings("unchecked")
-        V v = (V) f.suspend(true);
+        V v = (V) suspend(true);
         return v;
     }
 
@@ -308,10 +323,20 @@ public final class Fiber<T> {
     }
 
     /**
-     * Runs {@code block} on {@code pool}, as this fiber: the fiber's own continuation moves to a
-     * pool thread, runs the block there, and comes back to the home, where this call returns the
-     * block's value or throws its exception. The home goes on meanwhile. Fiber-locals are seen by
-     * the block. The block must not await: it is not on the home.
+     * Runs {@code block} on {@code pool} on behalf of this fiber, and waits for it: the fiber
+     * suspends on its home (the home goes on meanwhile), the block runs on a pool thread, and
+     * its value or exception (the same instance) comes out of this call, back on the home.
+     *
+     * <p>In the block, {@code Thread.currentThread()} and every {@code ThreadLocal} are the pool
+     * thread's, and {@link #current()} and the {@link FiberLocal}s are this fiber's. The fiber's
+     * own frames stay on the home: on JDK 25, C2-compiled frames moved to another thread may keep
+     * the old thread (see {@link loomcc.cont.Continuation}). The block must not await or detach
+     * (it is not on the home): those throw {@link IllegalStateException} in it.
+     *
+     * <p>A {@link #cancel} while the block runs does not interrupt it; when it returns, this call
+     * throws the cancel's reason (the block's own exception, if any, added as suppressed). If the
+     * home has stopped by the time the block returns, its outcome is dropped: nothing can resume
+     * the fiber any more, and nothing is thrown into the pool thread.
      *
      * @throws RejectedExecutionException (thrown in the fiber) if the pool refuses the task
      */
@@ -323,43 +348,13 @@ public final class Fiber<T> {
             throw f.cancelledNow();
         }
         if (f.nesting != null) {
-            f.nesting.settle(); // the fiber's deferred work runs on the home, before it leaves
+            f.nesting.settle(); // the fiber's deferred work runs on the home, before it waits
         }
-        f.afterYield = () -> {                            // after the capture, on the home
-            f.state = State.DETACHED;
-            try {
-                pool.execute(() -> f.drive(null, null));
-            } catch (RejectedExecutionException e) {
-                f.state = State.RUNNING;
-                f.drive(null, e);
-            }
-        };
-        f.suspend(false);
-        V value = null;
-        Throwable error = null;
-        try {
-            value = block.get();
-        } catch (Throwable t) {
-            error = t;
-        }
-        f.afterYield = () -> f.home.execute(() -> {      // after the capture, on the pool thread
-            f.state = State.RUNNING;
-            f.drive(null, null);
-        });
-        f.suspend(false);
-        if (f.cancelRequest != null) {
-            // Cancelled while the block ran (DESIGN.md): the block was not interrupted; its
-            // outcome is dropped, an exception it threw is kept as suppressed.
-            Throwable c = f.cancelRequest;
-            if (error != null && error != c) {
-                c.addSuppressed(error);
-            }
-            throw f.cancelledNow();
-        }
-        if (error != null) {
-            throw Throwing.sneaky(error);
-        }
-        return value;
+        Detached<V> d = new Detached<>(f, block);
+        f.afterYield = () -> d.start(pool);            // after the capture, on the home
+        @SuppressWarnings("unchecked")
+        V v = (V) f.suspend(false);
+        return v;
     }
 
     /**
@@ -374,6 +369,9 @@ public final class Fiber<T> {
      *   <li>done: nothing.
      * </ul>
      *
+     * In a {@link #detached} block, the block goes on and {@code detached} throws
+     * {@code reason} when it returns.
+     *
      * @return false only when the fiber is done
      * @throws IllegalStateException if not called on the home thread
      */
@@ -387,7 +385,17 @@ public final class Fiber<T> {
                 Wait w = wait;
                 return w != null && w.cancel(reason);
             }
-            case RUNNING, DETACHED -> {
+            case DETACHED -> {
+                Detached<?> d = detaching;
+                if (d != null) {
+                    return d.cancel(reason);
+                }
+                if (cancelRequest == null) {
+                    cancelRequest = reason;
+                }
+                return true;
+            }
+            case RUNNING -> {
                 if (cancelRequest == null) { // a second cancel before the first is seen: the first wins
                     cancelRequest = reason;
                 }
@@ -551,10 +559,7 @@ public final class Fiber<T> {
 
     private Error notSuspended(StackOverflowError e, boolean await) {
         String verb = forget(await);
-        if (Suspend.isTooDeep(e)) {
-            throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
-        }
-        return e;
+        throw Suspend.tooDeep(e, verb, " in ", this, " and its fiber's start"); // formats nothing here
     }
 
     private RuntimeException notSuspended(String pinned, boolean await) {
@@ -588,6 +593,92 @@ public final class Fiber<T> {
     void removeLocal(FiberLocal<?> key) {
         if (locals != null) {
             locals.remove(key);
+        }
+    }
+
+    /**
+     * One {@link #detached} block: handed to the pool once the fiber is captured, run there in
+     * frames of its own (so C2 never sees the fiber's frames change thread), its outcome posted
+     * back to the home, which resumes the fiber with it.
+     *
+     * <pre>
+     *   start (home)       fiber RUNNING -> DETACHED; pool.execute(this), or resume with the refusal
+     *   run (pool thread)  the block, with DETACHED_BLOCK bound to the fiber; post backHome
+     *   cancel (home)      remember the first reason; the block goes on
+     *   backHome (home)    fiber DETACHED -> RUNNING; resume with the outcome, or the reason
+     * </pre>
+     * What the pool thread writes ({@code value}, {@code error}) is published to the home by
+     * {@link FiberHome#execute}; {@code reason} is written and read on the home only.
+     */
+    private static final class Detached<V> implements Runnable {
+        private final Fiber<?> fiber;
+        private Supplier<? extends V> block;
+        private V value;
+        private Throwable error;
+        private Throwable reason;
+
+        Detached(Fiber<?> fiber, Supplier<? extends V> block) {
+            this.fiber = fiber;
+            this.block = block;
+        }
+
+        /** On the home, after the capture. */
+        void start(Executor pool) {
+            fiber.state = State.DETACHED;
+            fiber.detaching = this;
+            try {
+                pool.execute(this);
+            } catch (RejectedExecutionException e) {
+                fiber.state = State.RUNNING;
+                fiber.detaching = null;
+                fiber.drive(null, e);
+            }
+        }
+
+        /** On the pool thread. */
+        @Override
+        public void run() {
+            Supplier<? extends V> b = block;
+            block = null;
+            try {
+                value = ScopedValue.where(DETACHED_BLOCK, fiber).call(b::get);
+            } catch (Throwable t) {
+                error = t;
+            }
+            try {
+                fiber.home.execute(this::backHome);
+            } catch (RejectedExecutionException stopped) {
+                // NOTE: the home stopped while the block ran. Nothing can resume the fiber now,
+                // and the pool thread is not the place for the home's failure: drop the outcome
+                // (an Lwt loop counted the fiber among the live ones in its end-of-run warning).
+            }
+        }
+
+        boolean cancel(Throwable why) {
+            if (reason == null) {
+                reason = why;
+            }
+            return true;
+        }
+
+        /** On the home: the block is over. */
+        private void backHome() {
+            fiber.state = State.RUNNING;
+            fiber.detaching = null;
+            Throwable why = reason;
+            V v = value;
+            Throwable e = error;
+            value = null;
+            error = null;
+            reason = null;
+            if (why != null) {
+                if (e != null && e != why) {
+                    why.addSuppressed(e);
+                }
+                fiber.drive(null, why);
+            } else {
+                fiber.drive(v, e);
+            }
         }
     }
 

@@ -56,20 +56,33 @@ class BackendSelectionTest {
         assertEquals(1, o.stderr().split("jdk.internal.vm is not exported", -1).length - 1, "said once: " + o.stderr());
     }
 
+    private static final String ADD_EXPORTS = "--add-exports=java.base/jdk.internal.vm=ALL-UNNAMED";
+
     @Test
-    void resumingOnAnotherThreadWithoutTheJitFlagWarnsOnceAndNamesTheFixes() throws Exception {
-        Outcome o = run(MigrationProbe.class, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
-        assertEquals("resumed on other", o.stdout());
-        assertTrue(o.stderr().contains("-XX:-InlineThreadNatives") && o.stderr().contains("-Dloomcc.backend=vthread"), o.stderr());
-        assertEquals(1, o.stderr().split("resumed on another thread", -1).length - 1, "said once: " + o.stderr());
+    void underC2WithoutTheJitFlagAResumeOnAnotherThreadIsRefusedAndNamesTheThreeWaysOut() throws Exception {
+        Outcome o = run(MigrationProbe.class, ADD_EXPORTS);
+        String[] lines = o.stdout().split("\\R");
+        assertEquals(2, lines.length, o.stdout() + o.stderr());
+        assertTrue(lines[0].startsWith("refused: ") && lines[0].contains("'main'") && lines[0].contains("'other'"), lines[0]);
+        assertTrue(lines[0].contains("-XX:+UnlockDiagnosticVMOptions -XX:-InlineThreadNatives")
+                && lines[0].contains("-Dloomcc.backend=vthread") && lines[0].contains("resume it on that thread"), lines[0]);
+        assertEquals("then resumed on main", lines[1], "still resumable where it was captured");
+        assertFalse(o.stderr().contains("loomcc"), "no warning besides the refusal: " + o.stderr());
     }
 
     @Test
-    void resumingOnAnotherThreadWithTheJitFlagIsSilent() throws Exception {
-        Outcome o = run(MigrationProbe.class, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-                "-XX:+UnlockDiagnosticVMOptions", "-XX:-InlineThreadNatives");
-        assertEquals("resumed on other", o.stdout());
-        assertFalse(o.stderr().contains("loomcc"), o.stderr());
+    void whereTheJvmMakesItSafeAResumeOnAnotherThreadRunsThere() throws Exception {
+        assertEquals("resumed on other", run(MigrationProbe.class, ADD_EXPORTS,
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:-InlineThreadNatives").stdout());
+        assertEquals("resumed on other", run(MigrationProbe.class, ADD_EXPORTS, "-XX:TieredStopAtLevel=1").stdout());
+        assertEquals("resumed on other", run(MigrationProbe.class, ADD_EXPORTS, "-Xint").stdout());
+        assertEquals("resumed on a virtual thread", run(MigrationProbe.class, ADD_EXPORTS, "-Dloomcc.backend=vthread").stdout());
+    }
+
+    @Test
+    void withTheFlagUnlockedButThreadNativesStillInlinedItIsRefused() throws Exception {
+        Outcome o = run(MigrationProbe.class, ADD_EXPORTS, "-XX:+UnlockDiagnosticVMOptions");
+        assertTrue(o.stdout().startsWith("refused: "), o.stdout());
     }
 
     @Test

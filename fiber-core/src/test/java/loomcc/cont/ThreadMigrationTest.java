@@ -8,16 +8,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import loomcc.internal.cont.Backends;
 
 /**
  * A continuation resumed alternately on two threads sees the right current thread and the right
- * thread-locals after every resumption, once its frames are compiled. On JDK 25 this holds only
- * with -XX:-InlineThreadNatives (see loomcc.internal.cont.Migration), which the build gives every
- * test JVM: without it this test fails, in about 40% of resumptions, once C2 has compiled the body.
+ * thread-locals after every resumption, once its frames are compiled. On JDK 25 under C2 this
+ * holds only with -XX:-InlineThreadNatives (see loomcc.internal.cont.Migration): fiber-core's
+ * "loom-cross-thread" execution runs it with the flag (without it, and without the refusal,
+ * about 40% of resumptions saw the old thread once C2 had compiled the body; with neither the
+ * flag nor C2, loomcc refuses the move, which LoomBackendContinuationTest checks).
  */
+@Tag("loom")
+@Tag(ContinuationSpec.CROSS_THREAD)
 class ThreadMigrationTest {
     private static final ThreadLocal<String> NAME = new ThreadLocal<>();
     private final ExecutorService a = Executors.newSingleThreadExecutor(r -> new Thread(r, "migrate-a"));

@@ -508,6 +508,104 @@ class FiberTest {
         assertEquals(List.of(true, true, false, true), r);
     }
 
+    // ---------------------------------------------------------------- too deep
+
+    /**
+     * Awaits at every depth down to the end of a small thread stack: where the JVM has no stack
+     * left to freeze the fiber, the await throws StackTooDeepException, never a bare
+     * StackOverflowError from inside the yield, and the fiber goes on.
+     */
+    @Test
+    @Tag("loom-only") // the virtual-thread backend parks instead of freezing on the caller's stack
+    void noStackLeftToYieldFailsAtTheAwaitWithStackTooDeepException() throws Exception {
+        Awaiter.Suspending<Object, Object> immediate = (promise, cb) -> {
+            cb.accept("resumed", null); // from inside the registration: resumed on the home's next task
+            return null;
+        };
+        int[] counts = new int[3]; // suspended, too deep, bare StackOverflowErrors kept
+        Throwable[] bare = new Throwable[1000];
+        new Throwable().getStackTrace(); // initialize StackTraceElement's classes up here, not at the bottom
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread small = new Thread(null, () -> {
+            try {
+                new TestHome().run(() -> awaitAtEveryDepth(immediate, counts, bare));
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "small-stack-home", 512 * 1024);
+        small.start();
+        small.join(TimeUnit.MINUTES.toMillis(2));
+        assertFalse(small.isAlive());
+        assertNull(failed.get());
+        for (int i = 0; i < counts[2]; i++) {
+            int at = i;
+            assertFalse(fromTheYield(bare[i]), () -> "a bare StackOverflowError came out of the yield: "
+                    + java.util.Arrays.toString(java.util.Arrays.copyOf(bare[at].getStackTrace(), 12)));
+        }
+        assertTrue(counts[1] > 0 && counts[0] > 0, java.util.Arrays.toString(counts));
+    }
+
+    /** A yield frame of jdk.internal.vm.Continuation (yield, yield0, doYield) above the test's own: thrown inside the yield. */
+    private static boolean fromTheYield(Throwable e) {
+        for (StackTraceElement f : e.getStackTrace()) {
+            if (f.getMethodName().equals("awaitAtEveryDepth")) {
+                return false;
+            }
+            if (f.getClassName().equals("jdk.internal.vm.Continuation") && f.getMethodName().contains("ield")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Object awaitAtEveryDepth(Awaiter<Object, Object> a, int[] counts, Throwable[] bare) {
+        try {
+            awaitAtEveryDepth(a, counts, bare);
+        } catch (StackOverflowError bottom) {
+            // the recursion itself ran out: only here, never from inside an await (caught below)
+        }
+        try {
+            Fiber.await("p", a);
+            counts[0]++;
+        } catch (loomcc.cont.StackTooDeepException e) {
+            counts[1]++;
+        } catch (StackOverflowError e) {
+            // Near the end of the stack: no calls here. Kept, and sorted out once back up.
+            if (counts[2] < bare.length) {
+                bare[counts[2]++] = e;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /**
+     * Fibers suspended on promises nobody will complete, once dropped, are garbage with what they
+     * held, on every backend and without a JVM flag (the virtual-thread backend kept them before).
+     */
+    @Test
+    void abandonedFibersAreGarbageWithWhatTheyHeld() {
+        int n = 1_000;
+        List<java.lang.ref.WeakReference<Object>> refs = new ArrayList<>();
+        home.run(() -> {
+            for (int i = 0; i < n; i++) {
+                Object payload = new Object();
+                refs.add(new java.lang.ref.WeakReference<>(payload));
+                Fiber.start(home, () -> {
+                    Object held = payload;
+                    Fiber.await(new CompletableFuture<Object>()); // nobody completes it, nobody keeps it
+                    return held;
+                }, (v, e) -> { });
+            }
+            return null;
+        });
+        for (int i = 0; i < 20 && refs.stream().anyMatch(r -> r.get() != null); i++) {
+            System.gc();
+        }
+        assertEquals(0, refs.stream().filter(r -> r.get() != null).count(), "payloads of abandoned fibers still reachable");
+    }
+
     // ---------------------------------------------------------------- volume
 
     @Test

@@ -3,6 +3,7 @@ package loomcc.lwt;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -58,10 +59,11 @@ import loomcc.internal.lwt.EventLoop;
  *       not run. Cancel them, or resolve what they wait on, first.
  *   <li>{@code await} (and {@code pause}, {@code sleep}, {@code detach}, {@code awaitCallback})
  *       outside a fiber is an {@link IllegalStateException} that says to wrap the code in
- *       {@code LwtFiber.start}, even on a resolved promise, before anything runs;
+ *       {@code LwtFiber.start}, even on a resolved promise, before anything runs.
  *   <li>{@code await} on any {@code CompletionStage} works, {@code CompletableFuture.completedStage}
- *       and {@code minimalCompletionStage()} included, and stages that are not a {@code Future}; {@code await} where the stack
- *       cannot be captured throws {@link loomcc.cont.PinnedException} and the loop keeps running.
+ *       and {@code minimalCompletionStage()} included, and stages that are not a {@code Future}.
+ *   <li>{@code await} where the stack cannot be captured throws
+ *       {@link loomcc.cont.PinnedException} and the loop keeps running.
  *   <li>No method declares a checked exception; exceptions cross as the same instance. To catch a
  *       checked one, catch {@code Exception} and test its type.
  * </ul>
@@ -231,22 +233,38 @@ public final class LwtFiber {
     }
 
     /**
-     * CPC's {@code cpc_detached}: this fiber itself moves to a pool thread, runs {@code block}
-     * there, and comes back to the loop thread, where this returns the block's value or throws its
-     * exception. Unlike {@link #detach} nothing is allocated on the loop for it, and the block sees
-     * the fiber's {@link loomcc.fiber.FiberLocal}s. The block must not touch the loop's promises
-     * (it is not on the loop thread); {@link LwtPreemptive#runInMain} works from it. The fiber
-     * moves between threads, so on JDK 25 run with {@code -XX:+UnlockDiagnosticVMOptions
-     * -XX:-InlineThreadNatives} (see {@link loomcc.cont.Continuation}); {@link #detach} needs
-     * nothing of the kind.
+     * CPC's {@code cpc_detached}: runs {@code block} on the pool on behalf of this fiber, which
+     * waits for it on the loop (like an await: the loop and the other fibers go on), then
+     * returns the block's value or throws its exception (the same instance). Unlike
+     * {@link #detach}, no promise is made, and the block sees the fiber's
+     * {@link loomcc.fiber.FiberLocal}s. In the block, {@code Thread.currentThread()} and every
+     * {@code ThreadLocal} are the pool thread's: the fiber's own frames never leave the loop
+     * thread. The block must not touch the loop's promises (it is not on the loop thread);
+     * {@link LwtPreemptive#runInMain} from it reaches this fiber's loop; {@code await} and
+     * {@code detached} in it throw {@link IllegalStateException}.
+     *
+     * <p>Cancelling the fiber while the block runs rejects its promise at once; the block is not
+     * interrupted, and this throws {@link Lwt.Canceled} when it returns. If the loop ends while
+     * the block runs, the fiber is counted in the loop's end-of-run warning and the block's
+     * outcome is dropped when it comes: nothing is thrown into the pool thread.
      */
     public static <T> T detached(Supplier<T> block) {
-        EventLoop loop = EventLoop.require("LwtFiber.detached");
-        loop.beginExternalWait();                        // a virtual clock waits for the block
+        EventLoop loop = loop("LwtFiber.detached");
+        Executor pool = LwtPreemptive.poolFor(loop);
+        boolean[] handed = {false};
         try {
-            return Fiber.detached(LwtPreemptive.poolFor(loop), block);
+            return Fiber.detached(task -> {           // on the loop, once the fiber is captured
+                pool.execute(task);
+                handed[0] = true;
+                loop.detachedStarted();
+                loop.beginExternalWait();             // a virtual clock waits for the block
+            }, block);
         } finally {
-            loop.endExternalWait();                      // back on the loop thread
+            if (handed[0]) {
+                // not reached when the loop ends first: the fiber stays counted
+                loop.endExternalWait();
+                loop.detachedEnded();
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import loomcc.fiber.Fiber;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
 import loomcc.internal.Throwing;
@@ -35,7 +36,8 @@ import loomcc.internal.Throwing;
  * beyond the bound wait in an unbounded FIFO queue.
  *
  * <h2>Which loop {@code runInMain} reaches</h2>
- * From a callable running under {@link #detach}: the loop that detached it. From any other thread:
+ * From a callable running under {@link #detach}, or a block under {@code LwtFiber.detached}: the
+ * loop that detached it. From any other thread:
  * the one loop running in the JVM; with none, or several, it throws {@link IllegalStateException}.
  */
 public final class LwtPreemptive {
@@ -228,6 +230,9 @@ public final class LwtPreemptive {
         EventLoop origin = ORIGIN.get();
         if (origin != null) {
             return origin;
+        }
+        if (Fiber.current() instanceof Fiber<?> f && f.home() instanceof EventLoop home) {
+            return home;                          // a detached block: its fiber's loop
         }
         List<EventLoop> running = EventLoop.running();
         if (running.size() == 1) {

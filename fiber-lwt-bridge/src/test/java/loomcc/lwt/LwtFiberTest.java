@@ -461,7 +461,7 @@ class LwtFiberTest {
     }
 
     /** The warnings loomcc logs while {@code body} runs. */
-    private static List<String> warningsDuring(Runnable body) {
+    static List<String> warningsDuring(Runnable body) {
         java.util.logging.Logger jul = java.util.logging.Logger.getLogger("loomcc");
         List<String> seen = new ArrayList<>();
         java.util.logging.Handler h = new java.util.logging.Handler() {

@@ -80,7 +80,11 @@ final class LoomBackend implements Backend {
     static final class LoomRunner extends Continuation implements Runner {
         final ContinuationScope scope;
         private Object attachment;
-        /** The thread that last ran this continuation (it yields on the thread that runs it). */
+        /**
+         * The thread that last ran this continuation (it yields on the thread that runs it).
+         * NOTE: plain: written before the body first runs, so before any handle to a suspension
+         * exists; whoever hands that handle to another thread publishes this with it.
+         */
         private Thread lastCarrier;
 
         LoomRunner(ContinuationScope scope, Runnable body) {
@@ -93,13 +97,24 @@ final class LoomBackend implements Backend {
             Thread t = Thread.currentThread(); // a fresh frame, outside the continuation: exact
             Thread last = lastCarrier;
             if (last != t) {
-                if (last != null) {
-                    Migration.resumedOnAnotherThread();
+                if (last != null && !Migration.crossThreadSafe()) {
+                    // Our own callers check first (requireResumableHere); this keeps anyone else's
+                    // mistake from running compiled frames with the wrong current thread.
+                    throw Migration.refusal("a continuation", last, t);
                 }
                 lastCarrier = t;
             }
             run();
             return isDone();
+        }
+
+        @Override
+        public void requireResumableHere(String what) {
+            Thread last = lastCarrier;
+            Thread t = Thread.currentThread();
+            if (last != null && last != t && !Migration.crossThreadSafe()) {
+                throw Migration.refusal(what, last, t);
+            }
         }
 
         @Override

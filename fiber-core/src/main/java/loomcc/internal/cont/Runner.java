@@ -19,6 +19,17 @@ public interface Runner {
      */
     boolean runUntilYield();
 
+    /**
+     * Throws {@link IllegalStateException}, and changes nothing, when running this suspended
+     * runner on the calling thread would be unsafe: the Loom backend on a JVM where C2 keeps the
+     * old thread in compiled frames (see {@link Migration}), and a thread other than the one that
+     * ran it last. The default (the virtual-thread backend) accepts any thread.
+     *
+     * @param what the suspended computation, for the message
+     */
+    default void requireResumableHere(String what) {
+    }
+
     /** The object the prompt keeps its per-reset state in; set once, before the first run. */
     Object attachment();
 

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -103,6 +103,8 @@ public final class EventLoop implements FiberHome, Nesting {
     private final MessagePassingQueue<Runnable> inbox = new MpscUnboundedAtomicArrayQueue<>(256);
     /** Who may consume the inbox: the loop while it runs; after it stops, whoever abandons leftovers. */
     private final AtomicBoolean consumer = new AtomicBoolean(true);
+    /** See {@link #execute}. */
+    private final AtomicInteger droppedAfterEnd = new AtomicInteger();
     private volatile boolean closed;
 
     private final TimerHeap timers = new TimerHeap();
@@ -128,6 +130,8 @@ public final class EventLoop implements FiberHome, Nesting {
     private long turns;
     /** Fibers started on this loop that have not ended (LwtFiber counts them). Loop thread. */
     private int liveFibers;
+    /** Of those, the ones whose detached block is running on the pool. Loop thread. */
+    private int detachedFibers;
 
     private EventLoop(Engine engine, Throwable startedAt, boolean virtual) {
         this.engine = engine;
@@ -648,10 +652,15 @@ public final class EventLoop implements FiberHome, Nesting {
         return true;
     }
 
-    /** True on this loop's thread. Any thread. (A fiber's home: see {@link FiberHome}.) */
+    /**
+     * True on this loop's thread while the loop runs. Any thread. (A fiber's home: see
+     * {@link FiberHome}.) False once it has stopped, also on its thread: a fiber of an ended loop
+     * woken by a promise of a later loop on the same thread must not run there (its loop would
+     * never run its next pause or timer); its wake-up goes to {@link #execute} and is dropped.
+     */
     @Override
     public boolean inHome() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == thread && !closed;
     }
 
     /** The engine of this loop's thread: its nesting depth and deferred queue. */
@@ -678,14 +687,22 @@ public final class EventLoop implements FiberHome, Nesting {
     }
 
     /**
-     * {@link #post}, throwing {@link RejectedExecutionException} if the loop has stopped. Any thread.
-     * The hook the fiber runtime uses to resume a fiber from another thread.
+     * {@link #post}, for the fiber runtime: how a fiber is resumed from another thread (a
+     * completion, a callback, a detached block's end). Any thread. Work that arrives after the
+     * loop has stopped is dropped and counted ({@link #droppedAfterEnd}), never thrown into the
+     * thread that delivered it (DESIGN.md, LwtFiber): its fiber was counted among the live ones
+     * in the loop's end-of-run warning, and nothing can run it any more.
      */
     @Override
     public void execute(Runnable task) {
         if (!post(task)) {
-            throw new RejectedExecutionException(stoppedError().getMessage());
+            droppedAfterEnd.incrementAndGet();
         }
+    }
+
+    /** Fiber wake-ups that arrived after this loop stopped and were dropped. Any thread. */
+    public int droppedAfterEnd() {
+        return droppedAfterEnd.get();
     }
 
     /** Keeps {@code a} to be abandoned if the loop stops before {@link #untrack}. Loop thread. */
@@ -825,6 +842,16 @@ public final class EventLoop implements FiberHome, Nesting {
         return liveFibers;
     }
 
+    /** A fiber of this loop handed a block to the pool ({@code LwtFiber.detached}). Loop thread. */
+    public void detachedStarted() {
+        detachedFibers++;
+    }
+
+    /** That fiber is back on the loop. Loop thread. */
+    public void detachedEnded() {
+        detachedFibers--;
+    }
+
     /**
      * No fiber is lost without a trace (DESIGN.md): a loop that ends while fibers still wait says
      * so, once, since nothing will ever resume them. Lwt itself leaves pending promises pending
@@ -833,9 +860,12 @@ public final class EventLoop implements FiberHome, Nesting {
     private void reportAbandonedFibers() {
         if (liveFibers > 0) {
             System.getLogger("loomcc").log(System.Logger.Level.WARNING, "loomcc: the event loop started at "
-                    + startedAtFrame() + " ended with " + liveFibers + " fiber(s) still suspended; nothing"
-                    + " will resume them (their finally blocks will not run). Cancel them, or resolve what"
-                    + " they wait on, before the main promise resolves.");
+                    + startedAtFrame() + " ended with " + liveFibers + " fiber(s) still suspended"
+                    + (detachedFibers > 0 ? " (" + detachedFibers + " of them in a detached block, still"
+                            + " running on the pool)" : "")
+                    + "; nothing will resume them (their finally blocks will not run), and what arrives"
+                    + " for them later (a completion, a callback, the end of a detached block) is dropped."
+                    + " Cancel them, or resolve what they wait on, before the main promise resolves.");
         }
     }
 

@@ -197,7 +197,8 @@ public final class ServerAnalysis {
                 + " virtual thread per connection, blocking `java.net` sockets), each in a JVM of its own (`java -jar"
                 + " bench/target/loomcc-bench.jar serve --style S --port N`), beside `redis-server` (C, one thread,"
                 + " one event loop). `redis-benchmark -t T -c C -P P -n N --csv`, one run per test so that the"
-                + " server's CPU time (user + system from `/proc/PID/stat`) can be divided by the requests it served."
+                + " server's CPU time (user + system: the sum of its threads' run time in `/proc/PID/task/*/schedstat`, in ns, which"
+                + " `/proc/PID/stat` gives in 10 ms ticks) can be divided by the requests it served."
                 + " Figures: the median over the rounds and, in brackets, the range; ratios are taken round by round"
                 + " (the systems run seconds apart within a round, in alternating order) and then the median and"
                 + " range of those.\n\n");

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * style ({@code loomcc.bench.redis}, each in a JVM of its own started with this jar's
  * {@code serve} command) and against {@code redis-server} when installed. Each test runs as its
  * own {@code redis-benchmark} invocation, so the server's CPU time over it (user + system, from
- * {@code /proc/PID/stat}) can be divided by the requests it served.
+ * {@code /proc}: see {@link Server#cpuNanos}) can be divided by the requests it served.
  *
  * <p>Order: every server gets one warm-up pass of every test and load first (the JIT compiles the
  * request path; redis-server gets one too, for symmetry); then {@code rounds} rounds, each going
@@ -62,7 +62,10 @@ public final class ServerBench {
         }
     }
 
-    /** The issue's three loads; the request counts give each run about half a second here. */
+    /**
+     * The issue's three loads. The request counts give each run about half a second here at -c 50
+     * (1000 clients make redis-benchmark itself the bottleneck: 10 000 requests take 1-2 s).
+     */
     public static final List<Load> LOADS = List.of(new Load(50, 1, 20_000), new Load(50, 16, 400_000),
             new Load(1000, 1, 20_000));
 
@@ -156,7 +159,7 @@ public final class ServerBench {
     private static Row runOne(Path bench, Server server, int round, Load l, String test, int scale)
             throws IOException, InterruptedException {
         long n = (long) l.requests() * scale;
-        long cpu0 = server.cpuTicks();
+        long cpu0 = server.cpuNanos();
         Process p = new ProcessBuilder(bench.toString(), "-h", "127.0.0.1", "-p", Integer.toString(server.port),
                 "-c", Integer.toString(l.clients()), "-P", Integer.toString(l.pipeline()), "-n", Long.toString(n),
                 "-t", test, "--csv").redirectErrorStream(true).start();
@@ -164,12 +167,12 @@ public final class ServerBench {
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IOException("redis-benchmark failed against " + server.name + ": " + out);
         }
-        long cpu1 = server.cpuTicks();
+        long cpu1 = server.cpuNanos();
         for (String line : out.split("\n")) {
             String[] f = line.replace("\"", "").trim().split(",");
             if (f.length >= 7 && !f[0].equals("test")) {
                 return new Row(round, server.name, l.id(), test, n, Double.parseDouble(f[1]), Double.parseDouble(f[4]),
-                        Double.parseDouble(f[6]), (cpu1 - cpu0) * 1000.0 / CLK_TCK);
+                        Double.parseDouble(f[6]), (cpu1 - cpu0) / 1e6);
             }
         }
         throw new IOException("no result from redis-benchmark against " + server.name + ": " + out);
@@ -267,11 +270,33 @@ public final class ServerBench {
             return new Server(name, p, Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim()));
         }
 
-        /** utime + stime of the process, clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat). */
-        long cpuTicks() throws IOException {
+        /**
+         * The process's CPU time so far, ns: the sum over its threads of the run time in
+         * {@code /proc/PID/task/TID/schedstat} (user + system, in ns), or, where the kernel has no
+         * schedstat, utime + stime from {@code /proc/PID/stat} (proc(5): fields 14 and 15, in clock
+         * ticks of 10 ms, which is 7 % of a 140 ms run: too coarse for a ratio).
+         */
+        long cpuNanos() throws IOException {
+            Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+            long sum = 0;
+            boolean any = false;
+            try (var ts = Files.list(tasks)) {
+                for (Path t : ts.toList()) {
+                    try {
+                        String s = Files.readString(t.resolve("schedstat")).trim();
+                        sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                        any = true;
+                    } catch (IOException | RuntimeException threadGone) {
+                        // NOTE: a thread that ended between the listing and the read: its time is lost
+                    }
+                }
+            }
+            if (any) {
+                return sum;
+            }
             String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * (1_000_000_000L / CLK_TCK);
         }
 
         void stop() {

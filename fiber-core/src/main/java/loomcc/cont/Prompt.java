@@ -128,7 +128,7 @@ public final class Prompt<R> {
             pinned = backend.suspend(runner);
         } catch (StackOverflowError e) { // only the backend's yield was running: see Suspend.tooDeep
             frame.forgetCapture();
-            throw Suspend.tooDeep(e, "shift", "shift on " + this, "the shift and its reset");
+            throw Suspend.tooDeep(e, "shift", " on ", this, " and its reset");
         }
         if (pinned == null && k.entered) {
             return k.takeValue();

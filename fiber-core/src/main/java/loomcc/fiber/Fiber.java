@@ -251,26 +251,31 @@ public final class Fiber<T> {
      */
     public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
         Fiber<?> f = requireSuspendable("await");
-        if (f.cancelRequest != null) {
-            throw f.cancelledNow();
-        }
-        if (awaiter.isDone(promise)) {
+        if (f.cancelRequest == null && awaiter.isDone(promise)) {
             return now(f, promise, awaiter);
         }
-        Nesting n = f.nesting;
+        return f.awaitPending(promise, awaiter); // kept out of line: the fast path above stays small
+    }
+
+    /** await, past the fast path: a cancel to throw, or a suspension. */
+    private <P, V> V awaitPending(P promise, Awaiter<P, V> awaiter) {
+        if (cancelRequest != null) {
+            throw cancelledNow();
+        }
+        Nesting n = nesting;
         if (n != null) {
             n.settle(); // what this fiber's code deferred runs now, in it: it may settle the promise
-            if (f.cancelRequest != null) {
-                throw f.cancelledNow();
+            if (cancelRequest != null) {
+                throw cancelledNow();
             }
             if (awaiter.isDone(promise)) {
-                return now(f, promise, awaiter);
+                return now(this, promise, awaiter);
             }
         }
-        f.awaited = promise;
-        f.awaiting = awaiter;
+        awaited = promise;
+        awaiting = awaiter;
         @SuppressWarnings("unchecked")
-        V v = (V) f.suspend(true);
+        V v = (V) suspend(true);
         return v;
     }
 
@@ -554,7 +559,7 @@ public final class Fiber<T> {
 
     private Error notSuspended(StackOverflowError e, boolean await) {
         String verb = forget(await);
-        throw Suspend.tooDeep(e, verb, verb + " in " + this, "the " + verb + " and its fiber's start");
+        throw Suspend.tooDeep(e, verb, " in ", this, " and its fiber's start"); // formats nothing here
     }
 
     private RuntimeException notSuspended(String pinned, boolean await) {

@@ -59,10 +59,11 @@ import loomcc.internal.lwt.EventLoop;
  *       not run. Cancel them, or resolve what they wait on, first.
  *   <li>{@code await} (and {@code pause}, {@code sleep}, {@code detach}, {@code awaitCallback})
  *       outside a fiber is an {@link IllegalStateException} that says to wrap the code in
- *       {@code LwtFiber.start}, even on a resolved promise, before anything runs;
+ *       {@code LwtFiber.start}, even on a resolved promise, before anything runs.
  *   <li>{@code await} on any {@code CompletionStage} works, {@code CompletableFuture.completedStage}
- *       and {@code minimalCompletionStage()} included, and stages that are not a {@code Future}; {@code await} where the stack
- *       cannot be captured throws {@link loomcc.cont.PinnedException} and the loop keeps running.
+ *       and {@code minimalCompletionStage()} included, and stages that are not a {@code Future}.
+ *   <li>{@code await} where the stack cannot be captured throws
+ *       {@link loomcc.cont.PinnedException} and the loop keeps running.
  *   <li>No method declares a checked exception; exceptions cross as the same instance. To catch a
  *       checked one, catch {@code Exception} and test its type.
  * </ul>

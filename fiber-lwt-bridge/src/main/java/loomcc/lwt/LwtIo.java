@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Supplier;
 
 import loomcc.fiber.Fiber;
 import loomcc.internal.lwt.EventLoop;
@@ -323,6 +322,11 @@ public final class LwtIo {
         /** @return the number of bytes buffered, which a read can take without waiting */
         public int buffered() {
             return end - start;
+        }
+
+        /** The buffer's size now (it grows for a long line, up to the bound); for tests. */
+        int capacity() {
+            return a.length;
         }
 
         /**
@@ -1116,7 +1120,7 @@ public final class LwtIo {
             }
             ConnectionImpl conn = new ConnectionImpl(loop, c, peer);
             connections.add(conn);
-            Lwt<Void> f = startFiber("conn " + peer, () -> runConnection(conn));
+            Lwt<Void> f = LwtFiber.start("conn " + peer, () -> runConnection(conn));
             if (f.isPending()) {
                 conn.fiber = f;
             }
@@ -1208,11 +1212,4 @@ public final class LwtIo {
         }
     }
 
-    /**
-     * Starts a connection's fiber. TODO(h6): name it after the peer with {@code LwtFiber.start(name,
-     * body)} once that exists; until then the name is only in log messages.
-     */
-    private static <T> Lwt<T> startFiber(String name, Supplier<T> body) {
-        return LwtFiber.start(body);
-    }
 }

@@ -50,7 +50,7 @@ public final class LwtStream<T> {
      *   OPEN    -> CLOSED   // close(): waiting consumers get empty (the buffer is empty when they
      *                       //   wait), waiting producers are rejected with Closed
      *   OPEN    -> FAILED   // fail(e): waiting consumers and producers are rejected with e
-     *   CLOSED, FAILED      // final. push rejected (Closed / e), offer false; next drains the buffer,
+     *   CLOSED, FAILED      // final (close() then does nothing, fail() throws). push rejected (Closed / e), offer false; next drains the buffer,
      *                       //   then gives empty (CLOSED) or is rejected with e (FAILED), every time
      *
      * Invariants: consumers wait only while the buffer is empty and the stream OPEN; producers wait
@@ -177,16 +177,11 @@ public final class LwtStream<T> {
     /**
      * Ends the stream: the values already in are still delivered, then {@code next} gives
      * {@code Optional.empty()}; waiting and later pushes are rejected with {@link Closed}. Closing a
-     * closed stream does nothing.
-     *
-     * @throws IllegalStateException if the stream failed
+     * stream that already ended (closed or failed) does nothing: a failure stays what consumers see.
      */
     public void close() {
-        if (state == CLOSED) {
+        if (state != OPEN) {
             return;
-        }
-        if (state == FAILED) {
-            throw new IllegalStateException("LwtStream.close: " + this + " already failed", failure);
         }
         state = CLOSED;
         end(new Closed("LwtStream.push: " + this + " was closed while this push waited"));

@@ -61,6 +61,24 @@ class LwtIoTest {
     }
 
     @Test
+    void eachConnectionRunsInAFiberNamedAfterThePeer() {
+        List<Object> names = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> names.add(loomcc.fiber.Fiber.current().name() + " / " + c.remote()), a -> {
+            SocketChannel c = open(a);
+            String local;
+            try {
+                local = c.getLocalAddress().toString();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            readToEnd(c);
+            close(c);
+            return local;
+        });
+        assertEquals(List.of("conn " + run.client() + " / " + run.client()), names);
+    }
+
+    @Test
     void linesArrivingAByteAtATimeAndManyInOneSegmentComeOutTheSame() {
         List<Object> lines = new CopyOnWriteArrayList<>();
         StringBuilder all = new StringBuilder();

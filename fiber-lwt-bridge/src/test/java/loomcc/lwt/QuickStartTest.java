@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,24 +95,17 @@ class QuickStartTest {
     // ============================================================ 2. a TCP echo server of fibers
 
     // README:begin echo-server
-    /** One connection, one fiber: a plain loop that echoes until the client closes its side. */
-    static Void echo(SocketChannel conn) {
-        ByteBuffer buf = ByteBuffer.allocate(16 << 10);
-        while (LwtFiber.await(LwtUnix.read(conn, buf.clear())) >= 0) {
-            buf.flip();
-            while (buf.hasRemaining()) {              // a write may take only part of the buffer
-                LwtFiber.await(LwtUnix.write(conn, buf));
+    /** A line echo server: each connection is a fiber running a plain loop. */
+    static LwtIo.Server echoServer(InetSocketAddress address) {
+        return LwtIo.serve(address, c -> {
+            String line;
+            while ((line = LwtFiber.await(c.in().readLine())) != null) {  // null: the client is done
+                LwtFiber.await(c.out().writeUtf8(line + "\n"));
+                if (c.in().buffered() == 0) {         // one flush per batch of pipelined lines
+                    LwtFiber.await(c.out().flush());
+                }
             }
-        }
-        return LwtFiber.await(LwtUnix.close(conn));
-    }
-
-    /** Accepts for ever; a connection that fails goes to the loop's async-exception handler. */
-    static Void serve(ServerSocketChannel server) {
-        while (true) {
-            SocketChannel conn = LwtFiber.await(LwtUnix.accept(server));
-            Lwt.async(() -> LwtFiber.start(() -> echo(conn)));
-        }
+        });
     }
     // README:end echo-server
 
@@ -127,65 +121,86 @@ class QuickStartTest {
         }
     }
 
-    /**
-     * A client fiber: sends {@code data} and returns what came back. It writes from a fiber of its
-     * own while it reads, since an echo of more than the socket buffers hold cannot be sent first
-     * and read after.
-     */
-    static byte[] echoed(InetSocketAddress server, byte[] data) {
-        SocketChannel c = io(SocketChannel::open);
-        LwtFiber.await(LwtUnix.connect(c, server));
-        Lwt<Void> sent = LwtFiber.start(() -> {
-            ByteBuffer src = ByteBuffer.wrap(data);
-            while (src.hasRemaining()) {
-                LwtFiber.await(LwtUnix.write(c, src));
+    /** A well-behaved client fiber: sends {@code lines} lines at once, then reads the answers. */
+    static List<String> echoed(InetSocketAddress server, int client, int lines) {
+        try (LwtIo.Connection c = LwtFiber.await(LwtIo.connect(server))) {
+            for (int j = 0; j < lines; j++) {
+                LwtFiber.await(c.out().writeUtf8("client " + client + " line " + j + (j % 2 == 0 ? "\n" : "\r\n")));
             }
-            return io(() -> {
-                c.shutdownOutput();
-                return null;
-            });
-        });
-        ByteBuffer got = ByteBuffer.allocate(data.length);
-        while (got.hasRemaining() && LwtFiber.await(LwtUnix.read(c, got)) >= 0) {
-            // reading
+            LwtFiber.await(c.out().flush());
+            List<String> got = new ArrayList<>();
+            for (int j = 0; j < lines; j++) {
+                got.add(LwtFiber.await(c.in().readLine()));
+            }
+            return got;
         }
-        if (!got.hasRemaining()) {
-            assertEquals(-1, LwtFiber.await(LwtUnix.read(c, ByteBuffer.allocate(1))),
-                    "the server sent back more than it was sent");
-        }
-        LwtFiber.await(sent);
-        LwtFiber.await(LwtUnix.close(c));
-        return Arrays.copyOf(got.array(), got.position());
+    }
+
+    /** A blocking java.nio client on a thread of its own: {@code misbehave} does its worst. */
+    static Thread badClient(InetSocketAddress server, IoCall<Void> misbehave) {
+        Thread t = new Thread(() -> io(misbehave), "bad-client");
+        t.start();
+        return t;
     }
 
     @Test
-    void aHundredClientFibersEachEchoOneMegabyteThroughServerFibers() throws IOException {
+    void aHundredClientFibersAreEchoedWhileOthersResetGoSilentAndSendEndlessLines() throws Exception {
         int clients = 100;
-        byte[][] data = new byte[clients][1 << 20];
-        for (int i = 0; i < clients; i++) {
-            new Random(2011 + i).nextBytes(data[i]);  // a different stream per client: no cross-talk
-        }
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress("127.0.0.1", 0), clients);
-            InetSocketAddress addr = (InetSocketAddress) server.getLocalAddress();
-            assertEquals("127.0.0.1", addr.getAddress().getHostAddress());
-            Lwt<?>[] serving = new Lwt<?>[1];
-            List<byte[]> got = LwtMain.run(() -> {
-                serving[0] = LwtFiber.start(() -> serve(server));
-                List<Lwt<byte[]>> all = new ArrayList<>();
-                for (int i = 0; i < clients; i++) {
-                    byte[] mine = data[i];
-                    all.add(LwtFiber.start(() -> echoed(addr, mine)));
+        int lines = 500;
+        LwtIo.Server[] server = new LwtIo.Server[1];
+        SocketChannel[] silent = new SocketChannel[1];
+        List<List<String>> got = LwtMain.run(() -> LwtFiber.start(() -> {
+            server[0] = echoServer(new InetSocketAddress("127.0.0.1", 0));
+            InetSocketAddress addr = server[0].address();
+            silent[0] = io(() -> SocketChannel.open(addr));           // connects, never says a word
+            Thread reset = badClient(addr, () -> {                      // half a line, then a reset
+                try (SocketChannel c = SocketChannel.open(addr)) {
+                    c.write(ByteBuffer.wrap("half a li".getBytes(StandardCharsets.UTF_8)));
+                    c.setOption(StandardSocketOptions.SO_LINGER, 0);
                 }
-                assertTrue(all.stream().allMatch(Lwt::isPending), "all clients run at once");
-                return Lwt.all(all).whenDone(serving[0]::cancel);
+                return null;
             });
-            assertEquals(clients, got.size());
+            Thread endless = badClient(addr, () -> {                    // 10 MB with no newline
+                try (SocketChannel c = SocketChannel.open(addr)) {
+                    ByteBuffer x = ByteBuffer.wrap(new byte[1 << 20]);
+                    for (int i = 0; i < 10; i++) {
+                        c.write(x.clear());
+                    }
+                } catch (IOException hungUpOn) {
+                    // the server ended this connection: that is what should happen
+                }
+                return null;
+            });
+            List<Lwt<List<String>>> all = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
-                assertArrayEquals(data[i], got.get(i), "client " + i + ": every byte comes back as sent");
+                int me = i;
+                all.add(LwtFiber.start(() -> echoed(addr, me, lines)));
             }
-            assertInstanceOf(Lwt.Canceled.class, assertThrowsGetNow(serving[0]), "the server fiber was stopped");
+            List<List<String>> answers = LwtFiber.await(Lwt.all(all));
+            for (Thread t : List.of(reset, endless)) {
+                LwtFiber.await(LwtPreemptive.detach(() -> {
+                    t.join();
+                    return null;
+                }));
+            }
+            while (server[0].failed() < 2 || server[0].active() > 1) {   // let the bad two end
+                LwtFiber.sleep(0.01);
+            }
+            assertEquals(1, server[0].active(), "the silent client is still connected, costing nothing");
+            server[0].close();                                          // ends the silent one too
+            return answers;
+        }));
+        for (int i = 0; i < clients; i++) {
+            assertEquals(lines, got.get(i).size());
+            for (int j = 0; j < lines; j++) {
+                assertEquals("client " + i + " line " + j, got.get(i).get(j));
+            }
         }
+        assertEquals(clients + 3, server[0].accepted());
+        assertEquals(2, server[0].failed(), "the reset and the endless line ended their own connections");
+        assertEquals(0, server[0].active());
+        assertEquals(-1, silent[0].read(ByteBuffer.allocate(1)), "closing the server closed the silent connection");
+        silent[0].close();
     }
 
     private static Throwable assertThrowsGetNow(Lwt<?> p) {

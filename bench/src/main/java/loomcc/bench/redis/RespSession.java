@@ -54,7 +54,7 @@ public final class RespSession {
     static final int MAX_INLINE = 64 * 1024;
     static final int MAX_ARGS = 1024 * 1024;
     static final int MAX_QUERY = 1 << 30;
-    static final int INITIAL = 16 * 1024;
+    static final int INITIAL = 4 * 1024;
     static final int FLUSH_AT = 64 * 1024;
 
     private final Keyspace keyspace;

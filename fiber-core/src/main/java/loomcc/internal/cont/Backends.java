@@ -37,11 +37,13 @@ public final class Backends {
     /** The Loom backend, for tests and benchmarks that name it; fails as {@link #defaultBackend} does. */
     public static Backend loom() {
         requireExported("the Loom backend");
+        Suspend.prepare();
         return LoomHolder.INSTANCE;
     }
 
     /** The virtual-thread backend. */
     public static Backend vthread() {
+        Suspend.prepare();
         return VThreadHolder.INSTANCE;
     }
 
@@ -75,6 +77,7 @@ public final class Backends {
             throw new IllegalStateException("-D" + PROPERTY + "=" + forced
                     + " names no backend: use -D" + PROPERTY + "=loom or -D" + PROPERTY + "=vthread");
         }
+        Suspend.prepare();
         chosen = b;
         return b;
     }

@@ -25,23 +25,29 @@ public final class Suspend {
      * caller's code is not running), so the error means that this stack could not be captured:
      * G1 refused the stack chunk (a humongous object), or the thread had no stack left for the
      * JDK to freeze the frames (its freeze recurses per frame on the same stack). Either way
-     * nothing was frozen, and the body goes on from the call that tried to suspend.
+     * nothing was frozen, and the body goes on from the call that tried to suspend. Called at
+     * the bottom of a stack that just ran out, so it formats nothing: the message is written
+     * when it is read ({@link TooDeepException}).
      *
      * @param verb the call that tried to suspend, e.g. {@code "shift"}
-     * @param what that call in full, e.g. {@code "shift on Prompt[p]"}
-     * @param span the frames it tried to capture, e.g. {@code "the shift and its reset"}
+     * @param preposition and {@code where}: what it was called on, e.g. {@code " on "} and the prompt
+     * @param spanEnd where the frames it tried to capture end, e.g. {@code " and its reset"}
      */
-    public static StackTooDeepException tooDeep(StackOverflowError cause, String verb, String what, String span) {
-        if (isHumongous(cause)) {
-            return new StackTooDeepException(what + " cannot suspend: the stack between " + span
-                    + " is too large for the JVM to capture (G1 refused a humongous stack chunk). Nothing"
-                    + " was suspended. Recurse less deeply above the " + verb
-                    + ", or raise -XX:G1HeapRegionSize (e.g. 32m).", cause);
-        }
-        return new StackTooDeepException(what + " cannot suspend: the stack between " + span
-                + " is too deep for the JVM to capture (the thread has no stack left to freeze its"
-                + " frames). Nothing was suspended. Recurse less deeply above the " + verb
-                + ", or give the thread a larger stack (-Xss, or the stackSize of new Thread(...)).", cause);
+    public static StackTooDeepException tooDeep(StackOverflowError cause, String verb, String preposition,
+            Object where, String spanEnd) {
+        return new TooDeepException(cause, verb, preposition, where, spanEnd);
+    }
+
+    /**
+     * Loads what {@link #tooDeep} needs while there is stack to spare (class loading near the end
+     * of the stack would overflow again). Called once, when the default backend is chosen.
+     */
+    static void prepare() {
+        // the class initializer below does the work
+    }
+
+    static {
+        new TooDeepException(new StackOverflowError(), "shift", " on ", "", "").getCause();
     }
 
     /**

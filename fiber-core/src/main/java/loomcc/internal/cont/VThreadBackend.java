@@ -1,5 +1,7 @@
 package loomcc.internal.cont;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,9 +18,20 @@ import java.util.concurrent.locks.LockSupport;
  *       the virtual thread (the JVM may block its carrier while it waits).
  *   <li>Speed: every hand-off is an unpark and a park, microseconds instead of the Loom
  *       backend's tens of nanoseconds.
- *   <li>A continuation that is dropped without being resumed leaves its virtual thread parked
- *       for as long as the JVM keeps it (an unreachable parked virtual thread is not promised to
- *       be collected).
+ * </ul>
+ *
+ * <p>What does not differ: a dropped continuation is garbage, and a suspension costs no CPU.
+ * <ul>
+ *   <li>The JDK keeps every virtual thread started with {@code Thread.start} in its root thread
+ *       container while {@code jdk.trackAllThreads} is true (the default), so a parked body
+ *       nobody can resume would never be freed. Each body's virtual thread is therefore started
+ *       by an executor of its own ({@code Executors.newThreadPerTaskExecutor}), the thread
+ *       container it belongs to; the JDK registers such containers through weak references
+ *       ({@code jdk.internal.vm.ThreadContainers}), so once the runner is dropped, its executor,
+ *       thread and stack are unreachable together.
+ *   <li>{@code LockSupport.park} returns at once while the thread's interrupt flag is set, so a
+ *       body (or driver) whose flag is set would spin while it waits for its turn. Both sides
+ *       clear the flag while they wait and set it again before they go on.
  * </ul>
  *
  * <p>Nesting mirrors {@code jdk.internal.vm.Continuation.run}: a runner's parent is the runner
@@ -27,6 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  * when the parent comes back.
  */
 final class VThreadBackend implements Backend {
+
+    /** Makes the bodies' virtual threads; each runner's own executor asks it once. */
+    private static final ThreadFactory VIRTUAL = Thread.ofVirtual().factory();
 
     /** On a runner's own virtual thread: that runner. Null on any other thread. */
     private static final ThreadLocal<VThreadRunner> CURRENT = new ThreadLocal<>();
@@ -111,6 +127,8 @@ final class VThreadBackend implements Backend {
         private Scope yieldTarget;
         private boolean done;
         private volatile int turn = DRIVER;
+        /** Times the body's park returned while it waited for its turn; for tests (no spinning). */
+        int bodyWakeups;
 
         VThreadRunner(Scope scope, Runnable body) {
             this.scope = scope;
@@ -158,16 +176,42 @@ final class VThreadBackend implements Backend {
         private void handOff() {
             turn = BODY;
             if (vthread == null) {
-                // Assign before start: the body (and the runners nested in it) read this field,
-                // and Thread.start is the happens-before edge that publishes it.
-                vthread = Thread.ofVirtual().name("loomcc-reset-" + scope.name()).unstarted(this::bodyMain);
-                vthread.start();
+                // A container of its own, not the JDK's root container (which keeps every virtual
+                // thread it starts while jdk.trackAllThreads is on): see the class comment. The
+                // factory assigns vthread before the thread starts: the body (and the runners
+                // nested in it) read it, and Thread.start publishes it.
+                Executors.newThreadPerTaskExecutor(task -> {
+                    Thread t = VIRTUAL.newThread(task);
+                    t.setName("loomcc-reset-" + scope.name());
+                    vthread = t;
+                    return t;
+                }).execute(this::bodyMain);
             } else {
                 LockSupport.unpark(vthread);
             }
-            while (turn != DRIVER) {
+            waitFor(DRIVER);
+        }
+
+        /**
+         * Parks until {@code turn == side}, costing no CPU whatever the interrupt flag: park
+         * returns at once while it is set, so it is cleared while waiting and set again after.
+         * Returns the number of times park returned (wake-ups, spurious ones included).
+         */
+        private int waitFor(int side) {
+            boolean interrupted = false;
+            int wakeups = 0;
+            while (turn != side) {
+                if (Thread.interrupted()) {
+                    interrupted = true;                // NOTE: kept for the waiter, set again below
+                    continue;
+                }
                 LockSupport.park(this);
+                wakeups++;
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return wakeups;
         }
 
         private void bodyMain() {
@@ -193,9 +237,7 @@ final class VThreadBackend implements Backend {
         }
 
         private void awaitTurn() {
-            while (turn != BODY) {
-                LockSupport.park(this);
-            }
+            bodyWakeups += waitFor(BODY);
         }
     }
 }

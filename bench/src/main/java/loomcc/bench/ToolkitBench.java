@@ -1,0 +1,218 @@
+package loomcc.bench;
+
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import loomcc.lwt.Lwt;
+import loomcc.lwt.LwtFiber;
+import loomcc.lwt.LwtMain;
+import loomcc.lwt.LwtMutex;
+import loomcc.lwt.LwtStream;
+import loomcc.lwt.Resolver;
+
+/*
+ * What the toolkit costs over the same hand-off done by hand with Resolvers (issue 10's
+ * performance item), side by side in one run:
+ *
+ *   stream*   one value from a producer fiber to a consumer fiber. The consumer always waits
+ *             first, so each value is: the producer hands it over, the consumer resumes, asks for
+ *             the next and suspends again. streamPushNext uses LwtStream.bounded(1) (a Consumer
+ *             waiter per value: a task, its Resolver and the waiter node); resolverHandOff does the
+ *             same with one Lwt.task() per value and a field as the one-slot mailbox (no cancel
+ *             safety, no end, no back-pressure).
+ *   mutex*    two fibers taking turns on a lock; each holds it across one LwtFiber.pause(), so
+ *             every lock() finds the other holding it and waits: each op is one contended
+ *             lock (waiter queued), one pause, one unlock that hands the lock to the waiter.
+ *             mutexWithWaiter uses LwtMutex; resolverMutex a hand-written FIFO of Lwt.task()s
+ *             (no cancel safety); pauseOnly is the same two fibers with the pause and no lock:
+ *             the baseline to subtract, so that (mutex - pause) / (resolver - pause) is the ratio
+ *             of the locking itself.
+ *   uncontendedLock   lock() + unlock() of a free LwtMutex, no loop: with -prof gc its
+ *             gc.alloc.rate.norm is the allocation per pair (issue 10: nothing beyond the resolved
+ *             promise lock() returns, which is a shared constant: 0 B/op).
+ *
+ * One invocation runs OPS ops in one LwtMain.run (the loop start is amortised over them), and JMH
+ * divides by OPS. Average time per op, in nanoseconds; the results go back to JMH.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--add-exports=java.base/jdk.internal.vm=ALL-UNNAMED")
+public class ToolkitBench {
+
+    static final int OPS = 10_000;
+
+    // ----------------------------------------------------------------------------- streams
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long streamPushNext() {
+        return LwtMain.run(() -> {
+            LwtStream<Integer> s = LwtStream.bounded(1);
+            Lwt<Long> consumer = LwtFiber.start(() -> {
+                long sum = 0;
+                for (Optional<Integer> v; (v = LwtFiber.await(s.next())).isPresent(); ) {
+                    sum += v.get();
+                }
+                return sum;
+            });
+            LwtFiber.start(() -> {
+                for (int i = 0; i < OPS; i++) {
+                    LwtFiber.await(s.push(i));
+                }
+                s.close();
+                return null;
+            });
+            return consumer;
+        });
+    }
+
+    /** The one-slot mailbox of resolverHandOff: the consumer's pending promise, or null. */
+    private Resolver<Integer> slot;
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long resolverHandOff() {
+        return LwtMain.run(() -> {
+            Lwt<Long> consumer = LwtFiber.start(() -> {
+                long sum = 0;
+                while (true) {
+                    Resolver<Integer> r = Lwt.task();
+                    slot = r;
+                    int v = LwtFiber.await(r.promise());
+                    if (v < 0) {
+                        return sum;
+                    }
+                    sum += v;
+                }
+            });
+            LwtFiber.start(() -> {
+                for (int i = 0; i <= OPS; i++) {
+                    Resolver<Integer> r = slot;
+                    while (r == null) {                 // never: the consumer always waits first
+                        LwtFiber.pause();
+                        r = slot;
+                    }
+                    slot = null;
+                    r.resolve(i == OPS ? -1 : i);
+                }
+                return null;
+            });
+            return consumer;
+        });
+    }
+
+    // ----------------------------------------------------------------------------- mutexes
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long mutexWithWaiter() {
+        LwtMutex m = new LwtMutex();
+        return twoFibers(() -> {
+            LwtFiber.await(m.lock());
+            try {
+                LwtFiber.pause();
+            } finally {
+                m.unlock();
+            }
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long resolverMutex() {
+        HandMutex m = new HandMutex();
+        return twoFibers(() -> {
+            m.lock();
+            try {
+                LwtFiber.pause();
+            } finally {
+                m.unlock();
+            }
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long pauseOnly() {
+        return twoFibers(LwtFiber::pause);
+    }
+
+    /** Two fibers, OPS / 2 turns each of {@code turn}. */
+    private static long twoFibers(Runnable turn) {
+        return LwtMain.run(() -> {
+            Lwt<Long> a = LwtFiber.start(() -> turns(turn));
+            Lwt<Long> b = LwtFiber.start(() -> turns(turn));
+            return Lwt.both(a, b).map(v -> a.getNow() + b.getNow());
+        });
+    }
+
+    private static long turns(Runnable turn) {
+        long n = 0;
+        for (int i = 0; i < OPS / 2; i++) {
+            turn.run();
+            n++;
+        }
+        return n;
+    }
+
+    /** The hand-written lock: a flag and a FIFO of tasks, as one would write it with Resolvers. */
+    private static final class HandMutex {
+        private boolean held;
+        private final ArrayDeque<Resolver<Void>> waiting = new ArrayDeque<>();
+
+        void lock() {
+            if (!held) {
+                held = true;
+                return;
+            }
+            Resolver<Void> r = Lwt.task();
+            waiting.add(r);
+            LwtFiber.await(r.promise());
+        }
+
+        void unlock() {
+            Resolver<Void> next = waiting.poll();
+            if (next == null) {
+                held = false;
+            } else {
+                next.resolve(null);
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------- allocation
+
+    private final LwtMutex free = new LwtMutex();
+
+    @Benchmark
+    public boolean uncontendedLock() {
+        boolean granted = free.lock().isFulfilled();
+        free.unlock();
+        return granted;
+    }
+}
+
+/*
+ * HOW TO RUN (from the repository root, JDK 25):
+ *
+ *   mvn -q -pl bench -am package -DskipTests
+ *   java -cp bench/target/loomcc-bench.jar org.openjdk.jmh.Main ToolkitBench -prof gc
+ *
+ * Read: streamPushNext / resolverHandOff; (mutexWithWaiter - pauseOnly) / (resolverMutex -
+ * pauseOnly); uncontendedLock's gc.alloc.rate.norm (B/op) should be 0.
+ */

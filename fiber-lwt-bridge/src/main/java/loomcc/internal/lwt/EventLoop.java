@@ -67,6 +67,20 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
  * while there are any, a virtual clock stands still and the loop blocks in real time.
  *
+ * <h2>Observability (DESIGN.md; the section of that name below)</h2>
+ * <ul>
+ *   <li>Fibers list themselves in {@link #fiberList()} (a {@code TrackedHome}): {@link #dump()}.
+ *   <li>Deadlock: before step 4 blocks with nothing ready, no timer, no I/O interest
+ *       ({@code pendingIo}) and no external wait, it blocks for {@code loomcc.deadlockSeconds}
+ *       at most; if nothing came and no fiber waits for another thread, one WARNING with the dump
+ *       ({@link #deadlockThrows}: a {@link DeadlockException} at once instead). Under the virtual
+ *       clock {@link #pollVirtual} throws it, the dump included.
+ *   <li>Stalls: each unit of work begins with {@link #beat()}, one opaque store, and step 4 says
+ *       when it is idle; the {@link Watchdog} thread does the rest, and registers the
+ *       {@link LoopMBean}.
+ *   <li>Lost failures: {@link #noteUnseenFailure}, reported as {@code run} ends.
+ * </ul>
+ *
  * <h2>Threading contract</h2>
  * Loop thread only, except {@link #execute}, {@link #post} (any thread) and {@link #current()}.
  * {@code execute}/{@code post} happen-before the task runs on the loop (MPSC queue hand-off).

@@ -32,19 +32,20 @@ import loomcc.lwt.Resolver;
  *             waiter per value: a task, its Resolver and the waiter node); resolverHandOff does the
  *             same with one Lwt.task() per value and a field as the one-slot mailbox (no cancel
  *             safety, no end, no back-pressure).
- *   mutex*    two fibers taking turns on a lock; each holds it across one LwtFiber.pause(), so
- *             every lock() finds the other holding it and waits: each op is one contended
- *             lock (waiter queued), one pause, one unlock that hands the lock to the waiter.
- *             mutexWithWaiter uses LwtMutex; resolverMutex a hand-written FIFO of Lwt.task()s
- *             (no cancel safety); pauseOnly is the same two fibers with the pause and no lock:
- *             the baseline to subtract, so that (mutex - pause) / (resolver - pause) is the ratio
- *             of the locking itself.
+ *   *Promises the same hand-offs in promise code, one per invocation, without fibers or a
+ *             loop turn (steadier numbers): streamHandOffPromises is a waiting next() then the
+ *             push that fulfils it, resolverHandOffPromises a task and its resolve.
+ *   mutex*    one contended lock() (the mutex is held: the waiter queues) and the unlock() that
+ *             hands the mutex to it, in promise code: mutexWithWaiter uses LwtMutex (a waiter
+ *             node, a task and its Resolver), resolverMutex a hand-written flag and FIFO of
+ *             Lwt.task()s (no cancel safety).
  *   uncontendedLock   lock() + unlock() of a free LwtMutex, no loop: with -prof gc its
  *             gc.alloc.rate.norm is the allocation per pair (issue 10: nothing beyond the resolved
  *             promise lock() returns, which is a shared constant: 0 B/op).
  *
- * One invocation runs OPS ops in one LwtMain.run (the loop start is amortised over them), and JMH
- * divides by OPS. Average time per op, in nanoseconds; the results go back to JMH.
+ * The fiber benchmarks run OPS ops in one LwtMain.run per invocation (the loop start is amortised
+ * over them), and JMH divides by OPS; the others are one op per invocation. Average time per op,
+ * in nanoseconds; the results go back to JMH.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -116,79 +117,71 @@ public class ToolkitBench {
         });
     }
 
+    /** A stream with no value in, for the promise-level hand-off. */
+    private final LwtStream<Integer> empty = LwtStream.unbounded();
+
+    /** Promise code: a waiting next(), then the push that hands it the value. */
+    @Benchmark
+    public Lwt<Optional<Integer>> streamHandOffPromises() {
+        Lwt<Optional<Integer>> n = empty.next();
+        empty.push(1);
+        return n;
+    }
+
+    /** The same with one task: wait, then resolve. */
+    @Benchmark
+    public Lwt<Integer> resolverHandOffPromises() {
+        Resolver<Integer> r = Lwt.task();
+        r.resolve(1);
+        return r.promise();
+    }
+
     // ----------------------------------------------------------------------------- mutexes
 
+    /** Always locked between invocations, with nobody waiting. */
+    private final LwtMutex held = new LwtMutex();
+    private final HandMutex handHeld = new HandMutex();
+
+    {
+        held.lock();
+        handHeld.lock();
+    }
+
+    /** One contended lock() (the waiter queues) and the unlock() that hands the mutex to it. */
     @Benchmark
-    @OperationsPerInvocation(OPS)
-    public long mutexWithWaiter() {
-        LwtMutex m = new LwtMutex();
-        return twoFibers(() -> {
-            LwtFiber.await(m.lock());
-            try {
-                LwtFiber.pause();
-            } finally {
-                m.unlock();
-            }
-        });
+    public Lwt<Void> mutexWithWaiter() {
+        Lwt<Void> w = held.lock();
+        held.unlock();
+        return w;
     }
 
+    /** The same with a hand-written FIFO of tasks (no cancel safety). */
     @Benchmark
-    @OperationsPerInvocation(OPS)
-    public long resolverMutex() {
-        HandMutex m = new HandMutex();
-        return twoFibers(() -> {
-            m.lock();
-            try {
-                LwtFiber.pause();
-            } finally {
-                m.unlock();
-            }
-        });
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(OPS)
-    public long pauseOnly() {
-        return twoFibers(LwtFiber::pause);
-    }
-
-    /** Two fibers, OPS / 2 turns each of {@code turn}. */
-    private static long twoFibers(Runnable turn) {
-        return LwtMain.run(() -> {
-            Lwt<Long> a = LwtFiber.start(() -> turns(turn));
-            Lwt<Long> b = LwtFiber.start(() -> turns(turn));
-            return Lwt.both(a, b).map(v -> a.getNow() + b.getNow());
-        });
-    }
-
-    private static long turns(Runnable turn) {
-        long n = 0;
-        for (int i = 0; i < OPS / 2; i++) {
-            turn.run();
-            n++;
-        }
-        return n;
+    public Lwt<Void> resolverMutex() {
+        Lwt<Void> w = handHeld.lock();
+        handHeld.unlock();
+        return w;
     }
 
     /** The hand-written lock: a flag and a FIFO of tasks, as one would write it with Resolvers. */
     private static final class HandMutex {
-        private boolean held;
+        private boolean locked;
         private final ArrayDeque<Resolver<Void>> waiting = new ArrayDeque<>();
 
-        void lock() {
-            if (!held) {
-                held = true;
-                return;
+        Lwt<Void> lock() {
+            if (!locked) {
+                locked = true;
+                return Lwt.resolved(null);
             }
             Resolver<Void> r = Lwt.task();
             waiting.add(r);
-            LwtFiber.await(r.promise());
+            return r.promise();
         }
 
         void unlock() {
             Resolver<Void> next = waiting.poll();
             if (next == null) {
-                held = false;
+                locked = false;
             } else {
                 next.resolve(null);
             }
@@ -213,6 +206,6 @@ public class ToolkitBench {
  *   mvn -q -pl bench -am package -DskipTests
  *   java -cp bench/target/loomcc-bench.jar org.openjdk.jmh.Main ToolkitBench -prof gc
  *
- * Read: streamPushNext / resolverHandOff; (mutexWithWaiter - pauseOnly) / (resolverMutex -
- * pauseOnly); uncontendedLock's gc.alloc.rate.norm (B/op) should be 0.
+ * Read: streamPushNext / resolverHandOff, streamHandOffPromises / resolverHandOffPromises,
+ * mutexWithWaiter / resolverMutex; uncontendedLock's gc.alloc.rate.norm (B/op) should be 0.
  */

@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -243,6 +244,12 @@ public final class LwtIo {
      * read pending at a time. See the class comment for how it reads.
      */
     public static final class Input {
+        /** For fiber dumps: what a fiber waiting on this input waits for. */
+        @Override
+        public String toString() {
+            return "LwtIo.Input read on " + ch;
+        }
+
         /** What {@link #step} returns when it needs more bytes than are buffered. */
         private static final Object NEED_MORE = new Object();
         private static final int NONE = 0;
@@ -270,8 +277,7 @@ public final class LwtIo {
         private int kind = NONE;
         private Resolver<Object> pending;
         private ByteBuffer readDst;
-        private byte[] exact;
-        private int exactFilled;
+        private int exactN;
 
         private final EventLoop.ReadyWait readable = new EventLoop.ReadyWait() {
             @Override
@@ -284,7 +290,6 @@ public final class LwtIo {
                 fail(error instanceof IOException io ? io : new IOException(error));
             }
         };
-        private final Runnable onCancel = this::cancelPending;
 
         Input(EventLoop loop, SocketChannel ch) {
             this.loop = loop;
@@ -364,7 +369,8 @@ public final class LwtIo {
          *
          * @param n how many, at least 0
          * @return the promise of the bytes, rejected with {@link EOFException} if the input ends
-         *         first (the bytes read so far are consumed)
+         *         first (the bytes read so far are consumed); nothing is consumed before all
+         *         {@code n} bytes are there, so a cancelled readExactly loses no byte
          * @throws IllegalArgumentException if {@code n} is negative
          * @throws IllegalStateException    if another read is pending on this input
          */
@@ -430,6 +436,9 @@ public final class LwtIo {
         // ----- the machinery -----
 
         private Lwt<?> start(int k, String what, ByteBuffer dst, int n) {
+            if (kind != NONE && !pending.promise().isPending()) {
+                clear();                                   // its promise was cancelled: see onReadable
+            }
             if (kind != NONE) {
                 throw new IllegalStateException("Input." + what + ": another read is pending on this input;"
                         + " await its promise before starting the next (one reader at a time)");
@@ -441,8 +450,7 @@ public final class LwtIo {
             if (k == READ) {
                 readDst = dst;
             } else if (k == EXACT) {
-                exact = new byte[n];
-                exactFilled = 0;
+                exactN = n;
             }
             Object r;
             try {
@@ -465,8 +473,10 @@ public final class LwtIo {
                 broken = e;
                 return Lwt.failed(e);
             }
-            res.promise().onCancel(onCancel);
-            return res.promise();
+            // NOTE: no onCancel hook (it would cost a callback node per wait). A cancelled read is
+            // noticed lazily: by the next read, or by the readiness callback, which finds its
+            // promise settled. Either way its bytes stay buffered and nothing is lost.
+            return res.promise().describedAs(this);        // dumps: "LwtIo.Input read on <channel>"
         }
 
         /** The pending operation's result from the buffer, reading once when needed and allowed. */
@@ -485,6 +495,9 @@ public final class LwtIo {
         /** Readiness: the next read may go ahead. */
         private void onReadable() {
             drained = false;
+            if (kind != NONE && !pending.promise().isPending()) {
+                clear();                                   // cancelled while it waited
+            }
             if (kind == NONE) {
                 return;
             }
@@ -517,16 +530,10 @@ public final class LwtIo {
             }
         }
 
-        private void cancelPending() {
-            loop.cancelReady(readable);
-            clear();              // the buffered bytes stay: a cancelled read loses nothing
-        }
-
         private void clear() {
             kind = NONE;
             pending = null;
             readDst = null;
-            exact = null;
         }
 
         /** Tries to finish the pending operation with what is buffered (and the end of input). */
@@ -551,17 +558,20 @@ public final class LwtIo {
                     return eof ? (Object) (-1) : NEED_MORE;
                 }
                 case EXACT -> {
-                    byte[] out = exact;
-                    int n = Math.min(out.length - exactFilled, end - start);
-                    System.arraycopy(a, start, out, exactFilled, n);
-                    exactFilled += n;
-                    consume(n);
-                    if (exactFilled == out.length) {
+                    // Nothing is taken until all n bytes are buffered: a cancelled readExactly
+                    // loses nothing, and the buffer grows with the bytes that really arrive, not
+                    // with the n a peer may have announced.
+                    int n = exactN;
+                    int have = end - start;
+                    if (have >= n) {
+                        byte[] out = Arrays.copyOfRange(a, start, start + n);
+                        consume(n);
                         return out;
                     }
                     if (eof) {
-                        throw new EOFException("Input.readExactly: the input ended after " + exactFilled
-                                + " of " + out.length + " bytes");
+                        consume(have);
+                        throw new EOFException("Input.readExactly: the input ended after " + have
+                                + " of " + n + " bytes");
                     }
                     return NEED_MORE;
                 }
@@ -659,7 +669,9 @@ public final class LwtIo {
             }
             // Full of one unfinished line that may still fit the bound (step checked it): grow,
             // never past the bound plus "\r\n", so an endless line costs maxLineLength at most.
-            int cap = (int) Math.min(Math.max((long) a.length * 2, 16), (long) maxLine + 2);
+            // Or full of part of a readExactly(n): grow towards n as the bytes arrive.
+            long limit = kind == EXACT ? exactN : (long) maxLine + 2;
+            int cap = (int) Math.min(Math.max((long) a.length * 2, 16), limit);
             if (cap <= a.length) {
                 cap = a.length + 1;                        // unreachable while step checks the bound
             }
@@ -680,6 +692,12 @@ public final class LwtIo {
      * promise of a write is pending only while more than a buffer's worth waits for the socket.
      */
     public static final class Output {
+        /** For fiber dumps: what a fiber waiting on this output waits for. */
+        @Override
+        public String toString() {
+            return "LwtIo.Output flush on " + ch;
+        }
+
         private final EventLoop loop;
         private final SocketChannel ch;
         private final int capacity = DEFAULT_BUFFER;
@@ -904,7 +922,7 @@ public final class LwtIo {
             } catch (IOException e) {
                 fail(e);
             }
-            return r.promise();
+            return r.promise().describedAs(this);          // dumps: "LwtIo.Output flush on <channel>"
         }
 
         private void drain() {

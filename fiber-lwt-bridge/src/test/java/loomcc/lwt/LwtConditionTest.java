@@ -265,7 +265,7 @@ class LwtConditionTest {
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Integer> w = c.await(m);
-            assertTrue(w.waitsFor().startsWith("LwtCondition@") && w.waitsFor().endsWith(".await()"), w.waitsFor());
+            assertTrue(Toolkit.waitsFor(w).startsWith("LwtCondition@") && Toolkit.waitsFor(w).endsWith(".await()"), Toolkit.waitsFor(w));
             c.signal(1);
             assertEquals(1, w.getNow());
             m.unlock();

@@ -227,13 +227,31 @@ class LwtMutexTest {
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Void> w = m.lock();
-            String desc = w.waitsFor();
+            String desc = Toolkit.waitsFor(w);
             assertNotNull(desc);
             assertTrue(desc.startsWith("LwtMutex@") && desc.endsWith(".lock()"), desc);
-            assertEquals(desc, m.withLock(() -> Lwt.resolved(1)).waitsFor(), "a derived promise says it too");
+            assertEquals(desc, Toolkit.waitsFor(m.withLock(() -> Lwt.resolved(1))), "a derived promise says it too");
             assertTrue(m.toString().contains("locked, 2 waiting"), m.toString());
             w.cancel();
             m.unlock();                 // to the withLock, which unlocks it when done
+            assertFalse(m.isLocked());
+        });
+    }
+
+    @Test
+    void aFiberWaitingForTheMutexShowsItInTheDump() {
+        Toolkit.inLoop(() -> {
+            LwtMutex m = new LwtMutex();
+            m.lock();
+            Lwt<Object> waiter = LwtFiber.start("waiter", () -> LwtFiber.await(m.lock()));
+            Lwt<Object> inWithLock = LwtFiber.start("in-withLock", () -> LwtFiber.await(m.withLock(() -> Lwt.resolved(1))));
+            String dump = LwtFiber.dump();
+            String id = "LwtMutex@" + Integer.toHexString(System.identityHashCode(m)) + ".lock()";
+            assertTrue(dump.contains(id), dump);
+            assertEquals(2, dump.split(java.util.regex.Pattern.quote(id), -1).length - 1, "both fibers: " + dump);
+            waiter.cancel();
+            inWithLock.cancel();
+            m.unlock();
             assertFalse(m.isLocked());
         });
     }

@@ -389,11 +389,11 @@ class LwtStreamTest {
         Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             Lwt<Optional<Integer>> n = s.next();
-            assertTrue(n.waitsFor().startsWith("LwtStream@") && n.waitsFor().endsWith(".next()"), n.waitsFor());
+            assertTrue(Toolkit.waitsFor(n).startsWith("LwtStream@") && Toolkit.waitsFor(n).endsWith(".next()"), Toolkit.waitsFor(n));
             n.cancel();
             s.push(1);
             Lwt<Void> p = s.push(2);
-            assertTrue(p.waitsFor().endsWith(".push()"), p.waitsFor());
+            assertTrue(Toolkit.waitsFor(p).endsWith(".push()"), Toolkit.waitsFor(p));
             assertTrue(s.toString().contains("1/1 buffered") && s.toString().contains("1 waiting in push"), s.toString());
             p.cancel();
         });

@@ -48,6 +48,12 @@ final class Toolkit {
         return Lwt.resolved(null).bind(ignored -> nest(r, ran));   // one level deeper, at once
     }
 
+    /** What a fiber awaiting {@code p} is shown waiting for in {@link LwtFiber#dump()}. */
+    @SuppressWarnings("unchecked")
+    static String waitsFor(Lwt<?> p) {
+        return LwtAwaiter.<Object>get().describe((Lwt<Object>) p);
+    }
+
     /** The fiber running the body, kept so a test can cancel its await directly. */
     static final class FiberRef {
         Fiber<?> fiber;

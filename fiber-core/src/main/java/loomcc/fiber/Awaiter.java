@@ -42,6 +42,16 @@ public interface Awaiter<P, V> {
     }
 
     /**
+     * What a fiber suspended on {@code promise} waits for, in a few words, for fiber dumps and
+     * JFR events (e.g. {@code "LwtFiber.sleep, due in 0.4 s"}); null lets the dump show the
+     * promise's type and {@code toString}. Called only when a dump is taken or JFR records, on
+     * the fiber's home thread; it should not fail.
+     */
+    default String describe(P promise) {
+        return null;
+    }
+
+    /**
      * An awaiter for a wait that is never over at once (a pause, a timer, a one-off event): every
      * await suspends, and only the registration is left to write, e.g.
      * {@code Awaiter.Suspending<Loop, Void> pause = (loop, wakeUp) -> loop.onNextTurn(wakeUp);}

@@ -100,6 +100,11 @@ final class CompletionStageAwaiter implements Awaiter<CompletionStage<Object>, O
         }
     }
 
+    @Override
+    public String describe(CompletionStage<Object> stage) {
+        return "a CompletionStage, " + stage;
+    }
+
     static Throwable unwrap(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();

@@ -2,7 +2,10 @@ package loomcc.fiber;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -17,7 +20,11 @@ import loomcc.internal.cont.Backends;
 import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
+import loomcc.internal.fiber.FiberSuspendEvent;
+import loomcc.internal.fiber.LiveFibers;
+import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
+import loomcc.internal.fiber.TrackedHome;
 
 /**
  * A fiber: a body of direct-style code that runs on a {@link FiberHome} and suspends, without
@@ -131,6 +138,16 @@ public final class Fiber<T> {
     /** The block in flight while DETACHED, else null. Home thread. */
     private Detached<?> detaching;
 
+    // Observability (dumps, watchdogs, JFR). Written on the home thread; the await path pays a
+    // clock read and a few plain writes, and one check of whether JFR records suspensions.
+    /** The home's list of live fibers when it keeps one ({@link TrackedHome}), else null. */
+    private final LiveFibers registry;
+    /** Neighbours in {@link #registry}'s list while this fiber is live. */
+    private Fiber<?> prevLive;
+    private Fiber<?> nextLive;
+    /** When the last suspension began, on {@link LiveFibers#clockNanos()}. */
+    private long suspendedAt;
+
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
     // inlines into the caller's frame, and the fewer frames each suspension freezes and thaws.
@@ -153,6 +170,7 @@ public final class Fiber<T> {
         this.home = home;
         this.name = name;
         this.id = home.nextFiberId();
+        this.registry = home instanceof TrackedHome t ? t.fiberList() : null;
         this.nesting = home instanceof Nesting n ? n : null;
         this.body = body;
         this.onDone = onDone;
@@ -195,6 +213,7 @@ public final class Fiber<T> {
                     + " start with home.execute(...) from other threads)");
         }
         Fiber<T> f = new Fiber<>(home, name, body, onDone, current());
+        f.link();
         f.drive(null, null);
         return f;
     }
@@ -451,8 +470,22 @@ public final class Fiber<T> {
             resumeValue = value;
             resumeError = error;
             resumes++;
-            // A detached leg runs off the home: its home's nesting count is not touched there.
-            Nesting n = state == State.RUNNING ? nesting : null;
+            // A detached leg runs off the home: its home's nesting count and fiber list are not
+            // touched there.
+            boolean onHome = state == State.RUNNING;
+            Nesting n = onHome ? nesting : null;
+            LiveFibers reg = onHome ? registry : null;
+            Fiber<?> outer = null;
+            if (reg != null) {
+                if (reg.jfr != null) {                 // JFR records suspensions: end this one's
+                    FiberSuspendEvent ev = reg.jfr.remove(this);
+                    if (ev != null) {
+                        ev.commit();
+                    }
+                }
+                outer = reg.running;
+                reg.running = this;
+            }
             if (n != null) {
                 n.mount(ownNesting);
             }
@@ -463,10 +496,16 @@ public final class Fiber<T> {
                 if (n != null) {
                     ownNesting = n.unmount();
                 }
+                if (reg != null) {
+                    reg.running = outer;
+                }
             }
             if (done) {
                 complete(result, failure);
                 return;
+            }
+            if (reg != null) {
+                suspendedAt = reg.clockNanos();
             }
             Awaiter<?, ?> a = awaiting;                // the body yielded: finish its suspension here
             if (a == null) {
@@ -483,6 +522,9 @@ public final class Fiber<T> {
                 w = new Wait(this);
             } else {
                 spareWait = null;
+            }
+            if (reg != null && FiberSuspendEvent.recording()) {
+                beginJfr(p, a);
             }
             if (!w.arm(p, a)) {
                 return;                                // suspended until the wait fires
@@ -514,6 +556,7 @@ public final class Fiber<T> {
             return;
         }
         state = State.DONE;
+        unlink();
         wait = null;
         locals = null;
         result = null;
@@ -573,6 +616,161 @@ public final class Fiber<T> {
         awaited = null;
         afterYield = null;
         return await ? "await" : "detached";
+    }
+
+    // ------------------------------------------------------------------------------ observability
+
+    /** Joins the home's list of live fibers, if it keeps one. Home thread. */
+    private void link() {
+        LiveFibers reg = registry;
+        if (reg == null) {
+            return;
+        }
+        Fiber<?> t = reg.tail;
+        prevLive = t;
+        if (t == null) {
+            reg.head = this;
+        } else {
+            t.nextLive = this;
+        }
+        reg.tail = this;
+        reg.count++;
+    }
+
+    /** Leaves the list (the fiber ended). Home thread. */
+    private void unlink() {
+        LiveFibers reg = registry;
+        if (reg == null || (prevLive == null && reg.head != this)) {
+            return; // not tracked, or already out
+        }
+        Fiber<?> p = prevLive;
+        Fiber<?> n = nextLive;
+        if (p == null) {
+            reg.head = n;
+        } else {
+            p.nextLive = n;
+        }
+        if (n == null) {
+            reg.tail = p;
+        } else {
+            n.prevLive = p;
+        }
+        prevLive = null;
+        nextLive = null;
+        reg.count--;
+    }
+
+    private void beginJfr(Object promise, Awaiter<?, ?> awaiter) {
+        FiberSuspendEvent e = new FiberSuspendEvent();
+        if (e.shouldCommit()) {
+            e.fiber = name();
+            e.waitsFor = describe(promise, awaiter);
+            e.begin();
+            if (registry.jfr == null) {
+                registry.jfr = new IdentityHashMap<>();
+            }
+            registry.jfr.put(this, e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String describe(Object promise, Awaiter<?, ?> awaiter) {
+        String d = null;
+        try {
+            d = ((Awaiter<Object, ?>) awaiter).describe(promise);
+        } catch (RuntimeException e) {
+            d = "(describe failed: " + e + ")"; // a dump must not fail for one fiber
+        }
+        return d != null ? d : "a " + promise.getClass().getSimpleName() + " " + promise;
+    }
+
+    /**
+     * True when something other than the home's own work is to wake this fiber: it runs a
+     * detached block, or it waits for a {@code CompletionStage}, a callback, or any promise whose
+     * {@link Awaiter} is not known to be completed by the home alone. Home thread.
+     */
+    public boolean awaitsAnotherThread() {
+        State st = state;
+        Wait w = wait;
+        return st == State.DETACHED
+                || (st == State.WAITING && w != null && !(w.awaiter instanceof LocalAwaiter));
+    }
+
+    /**
+     * The live fibers of {@code home}, oldest first: started and not ended (a fiber suspended on
+     * a promise nobody holds any more counts until the home ends). Only homes that list their
+     * fibers (an Lwt event loop does) have any; for others the list is empty. Home thread.
+     */
+    public static List<Fiber<?>> live(FiberHome home) {
+        if (!(home instanceof TrackedHome t)) {
+            return List.of();
+        }
+        List<Fiber<?>> all = new ArrayList<>(t.fiberList().count);
+        for (Fiber<?> f = t.fiberList().head; f != null; f = f.nextLive) {
+            all.add(f);
+        }
+        return all;
+    }
+
+    /**
+     * This fiber as a thread dump shows a thread: a line with its name, its state ({@code
+     * running}, {@code suspended} or {@code detached}), for how long (to within a tenth of a
+     * second, on its home's clock) and what it waits for, then its own frames as {@code at ...}
+     * lines (those of a suspended fiber, and of a running one on the vthread backend, where it
+     * has a thread of its own; otherwise a running one is on its home thread's stack, a
+     * detached one on a pool thread's). Home thread; a watchdog may call it from another thread
+     * for the running fiber (the state it reads may then be stale).
+     */
+    public String dump() {
+        StringBuilder sb = new StringBuilder();
+        sb.append('"').append(name()).append("\" ");
+        State st = state;
+        LiveFibers reg = registry;
+        String since = reg == null ? "" : String.format(Locale.ROOT, " for %.1f s",
+                Math.max(0, reg.clockNanos() - suspendedAt) / 1e9);
+        switch (st) {
+            case RUNNING -> sb.append("running");
+            case DONE -> sb.append("done");
+            case DETACHED -> sb.append("detached").append(since).append(", running a block on a pool thread");
+            case WAITING -> {
+                Wait w = wait;
+                sb.append("suspended").append(since);
+                if (w != null && w.awaiter != null) {
+                    sb.append(", waits for ").append(describe(w.promise, w.awaiter));
+                }
+            }
+        }
+        sb.append('\n');
+        // A suspended continuation is walked only on the home thread, where nothing can mount it
+        // meanwhile; from elsewhere (a watchdog) only a fiber's own thread is looked at.
+        StackTraceElement[] frames = st == State.WAITING ? (onHome(home) ? runner.stackTrace() : new StackTraceElement[0])
+                : st == State.RUNNING ? runner.runningStackTrace() // on a thread of its own (vthread backend)
+                : new StackTraceElement[0];
+        for (StackTraceElement e : ownFrames(frames, st == State.WAITING)) {
+            sb.append("\tat ").append(e).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** The frames of the fiber's own code: without the capture's frames on top and the runner's below. */
+    static List<StackTraceElement> ownFrames(StackTraceElement[] frames, boolean suspended) {
+        int from = 0;
+        while (suspended && from < frames.length && isMachinery(frames[from].getClassName())) {
+            from++;
+        }
+        int to = frames.length;
+        for (int i = frames.length - 1; i >= from; i--) {
+            if (frames[i].getClassName().equals(Fiber.class.getName()) && frames[i].getMethodName().equals("runBody")) {
+                to = i;
+                break;
+            }
+        }
+        return List.of(frames).subList(from, Math.max(from, to));
+    }
+
+    private static boolean isMachinery(String c) {
+        return c.startsWith("java.") || c.startsWith("jdk.internal.") || c.startsWith("loomcc.internal.")
+                || c.equals(Fiber.class.getName()) || c.startsWith(Fiber.class.getName() + "$");
     }
 
     boolean hasLocal(FiberLocal<?> key) {

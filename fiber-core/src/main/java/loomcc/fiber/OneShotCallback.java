@@ -87,6 +87,11 @@ final class OneShotCallback<V> implements Callback<V> {
             p.register(callback);
             return null;
         }
+
+        @Override
+        public String describe(OneShotCallback<Object> p) {
+            return "a callback (awaitCallback), to be called from any thread";
+        }
     };
 
     @SuppressWarnings("unchecked")

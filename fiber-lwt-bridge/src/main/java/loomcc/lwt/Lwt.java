@@ -154,6 +154,16 @@ public final class Lwt<T> {
     private Object howToCancel;
     /** The engine (thread) that may change this promise; null for promises born resolved. */
     private final Engine owner;
+    /**
+     * For fiber dumps ({@link #describedAs}): while pending, what this promise stands for (its
+     * {@code toString} is taken only when a dump is made); once rejected, {@link #OBSERVED}
+     * when someone has looked at the error (a callback, getNow, an await). With the default
+     * object layout this field lives in what was padding: a promise is no bigger for it.
+     */
+    private Object debug;
+
+    /** {@link #debug} of a rejected promise whose error someone has seen. */
+    private static final Object OBSERVED = new Object();
 
     private Lwt(int state, Object result, Engine owner, Object howToCancel) {
         this.state = state;
@@ -173,6 +183,7 @@ public final class Lwt<T> {
         state = newState;
         result = value;
         howToCancel = null;
+        debug = null;                         // a label describes a wait; it must not keep its object
         if (head == null && cancelHead == null) {
             return;
         }
@@ -443,6 +454,9 @@ public final class Lwt<T> {
             checkOwner(e, "adding a callback");
             link(c);
             return;
+        }
+        if (state == REJECTED && !c.onCancel) {
+            debug = OBSERVED;
         }
         if (c.onCancel) {
             if (!isCanceled()) {
@@ -940,6 +954,8 @@ public final class Lwt<T> {
             return (T) u.result;
         }
         if (u.state == REJECTED) {
+            debug = OBSERVED;
+            u.debug = OBSERVED;
             throw Throwing.sneaky((Throwable) u.result);
         }
         throw new IllegalStateException("Lwt.getNow: the promise is still pending; continue with"
@@ -1217,6 +1233,42 @@ public final class Lwt<T> {
 
     // ===== 7. Hooks for LwtFiber (package-private) ================================================
 
+    /**
+     * Labels this promise for {@link LwtFiber#dump()} and the {@code loomcc.FiberSuspend} JFR
+     * event: a fiber awaiting it is shown as waiting for {@code what.toString()}. That is called
+     * only when a dump is made or JFR records, so pass something cheap to keep: a constant
+     * string, or the object waited on (an {@code LwtMutex} whose {@code toString} says who holds
+     * it). A label set on a resolved promise is ignored. Loop thread.
+     *
+     * @return this promise
+     */
+    public Lwt<T> describedAs(Object what) {
+        Objects.requireNonNull(what, "Lwt.describedAs: what");
+        if (state == PENDING) {
+            debug = what;
+        }
+        return this;
+    }
+
+    /** What {@link #describedAs} said, or null. */
+    Object description() {
+        Lwt<T> u = underlying();              // a proxy answers for the promise it stands for
+        if (u.state != PENDING) {
+            return null;
+        }
+        return debug != null ? debug : u.debug;
+    }
+
+    /** True when this promise has callbacks that will run when it resolves (not counting onCancel). */
+    boolean hasCallbacks() {
+        return underlying().head != null;
+    }
+
+    /** True when this rejected promise's error has been seen (a callback, getNow, an await). */
+    boolean errorObserved() {
+        return debug == OBSERVED || underlying().debug == OBSERVED;
+    }
+
     /** Fast read of the state: {@link #PENDING}, {@link #FULFILLED} or {@link #REJECTED}. */
     int state() {
         return stateNow();
@@ -1260,14 +1312,14 @@ public final class Lwt<T> {
      * follows ({@code withLock}, {@code LwtCondition.await(mutex)}); null when none says.
      */
     String waitsFor() {
-        Lwt<?> p = this;
+        Lwt<?> p = underlying();              // a waiter moves with the callbacks of a proxy
         for (int hops = 0; p != null && p.state == PENDING && hops < 16; hops++) {
             for (Callback c = p.cancelHead; c != null; c = c.next) {
                 if (c instanceof WaitQueue.Waiter<?> w) {
                     return w.describe();
                 }
             }
-            p = p.howToCancel instanceof Lwt<?> q ? q : null;
+            p = p.howToCancel instanceof Lwt<?> q ? q.underlying() : null;
         }
         return null;
     }
@@ -1279,10 +1331,11 @@ public final class Lwt<T> {
      * next waiter, a value back to the stream or box).
      */
     void undelivered() {
-        if (state != FULFILLED) {
+        Lwt<T> u = underlying();
+        if (u.state != FULFILLED) {
             return;
         }
-        for (Callback c = cancelHead; c != null; c = c.next) {
+        for (Callback c = u.cancelHead; c != null; c = c.next) {
             if (c instanceof WaitQueue.Waiter<?> w) {
                 w.undelivered();
                 return;

@@ -3,6 +3,7 @@ package loomcc.lwt;
 import java.util.function.BiConsumer;
 
 import loomcc.fiber.Awaiter;
+import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.Engine;
 
 /**
@@ -12,7 +13,7 @@ import loomcc.internal.lwt.Engine;
  * abandoning (the fiber was cancelled) unlinks that node and cancels the promise, which does
  * something only when it is, or waits on, a {@link Lwt#task()}.
  */
-final class LwtAwaiter implements Awaiter<Lwt<Object>, Object> {
+final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
     private static final LwtAwaiter INSTANCE = new LwtAwaiter();
 
     private LwtAwaiter() {
@@ -46,6 +47,12 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object> {
             p.undelivered(); // fulfilled but not yet delivered: a toolkit grant (a lock, a value) goes on
         }
         p.cancel();
+    }
+
+    @Override
+    public String describe(Lwt<Object> p) {
+        Object what = p.description();
+        return what != null ? what.toString() : "a promise " + p;
     }
 
     /** The callback node that hands the outcome to the waiting fiber. */

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
+import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
 
@@ -107,21 +108,55 @@ public final class LwtFiber {
         Resolver<T> r = Lwt.task();
         Lwt<T> p = r.promise();
         loop.fiberStarted();
-        Fiber<T> f = Fiber.start(loop, name, body, (v, e) -> {
+        Done<T> done = new Done<>(loop, r);
+        Fiber<T> f = Fiber.start(loop, name, body, done);
+        done.fiber = f;
+        if (!f.isDone()) {
+            // Waiting: the await throws at once. Running (cancelled from its own stack) or in
+            // detached: its next suspension point throws (Fiber.cancel).
+            p.onCancel(() -> {
+                if (!loop.isClosed()) { // an ended loop's fiber stays where it is (counted when the loop ended)
+                    f.cancel(p.rawResult() instanceof Lwt.Canceled c ? c : new Lwt.Canceled());
+                }
+            });
+            p.describedAs(f); // a fiber that awaits this one shows it in dumps
+        }
+        return p;
+    }
+
+    /** A fiber's end: settles its promise (what the lambda of start did, plus a name for reports). */
+    private static final class Done<T> implements java.util.function.BiConsumer<T, Throwable> {
+        private final EventLoop loop;
+        private final Resolver<T> r;
+        /** Set once start returns (a body that ends at once ends before that). */
+        Fiber<T> fiber;
+
+        Done(EventLoop loop, Resolver<T> r) {
+            this.loop = loop;
+            this.r = r;
+        }
+
+        @Override
+        public void accept(T v, Throwable e) {
             loop.fiberEnded();
+            Lwt<T> p = r.promise();
             if (e == null) {
                 r.tryResolve(v);
+            } else if (!p.hasCallbacks() && !(e instanceof Lwt.Canceled) && r.tryReject(e)) {
+                // Nobody waits for this failure yet: the loop reports it at its end unless someone
+                // looks at it first (a callback, getNow, an await).
+                loop.noteUnseenFailure(this, e, p::errorObserved);
             } else if (!r.tryReject(e) && !(e instanceof Lwt.Canceled)) {
                 // Failed after being cancelled: nobody waits for this promise any more.
                 Engine.current().reportAsync(e);
             }
-        });
-        if (!f.isDone()) {
-            // Waiting: the await throws at once. Running (cancelled from its own stack) or in
-            // detached: its next suspension point throws (Fiber.cancel).
-            p.onCancel(() -> f.cancel(p.rawResult() instanceof Lwt.Canceled c ? c : new Lwt.Canceled()));
         }
-        return p;
+
+        /** The fiber's name, for the loop's report. */
+        @Override
+        public String toString() {
+            return fiber == null ? "(unknown fiber)" : fiber.name();
+        }
     }
 
     /**
@@ -176,10 +211,35 @@ public final class LwtFiber {
     }
 
     /** The "promise" a paused fiber waits on is the loop's next turn. */
-    private static final Awaiter.Suspending<EventLoop, Void> PAUSE = (loop, wakeUp) -> {
-        loop.pauseFiber(wakeUp);
-        return null;
-    };
+    private static final Awaiter.Suspending<EventLoop, Void> PAUSE = new Pause();
+
+    private static final class Pause implements Awaiter.Suspending<EventLoop, Void>, LocalAwaiter {
+        @Override
+        public Object onComplete(EventLoop loop, java.util.function.BiConsumer<? super Void, ? super Throwable> wakeUp) {
+            loop.pauseFiber(wakeUp);
+            return null;
+        }
+
+        @Override
+        public String describe(EventLoop loop) {
+            return "LwtFiber.pause, the loop's next turn";
+        }
+    }
+
+    /**
+     * Every live fiber of the running loop, oldest first, as a thread dump shows threads: per
+     * fiber, its name, its state ({@code running}, {@code suspended}, {@code detached}), for how
+     * long (to a tenth of a second, on the loop's clock), what it waits for (a sleep and when it
+     * is due; a read and its channel; a promise labelled with {@link Lwt#describedAs}; a plain
+     * promise; a {@code CompletionStage}; a callback), and its suspended stack as {@code at ...}
+     * lines, the fiber's own frames. The same text is the {@code FiberDump} attribute of the
+     * loop's JMX MBean {@code loomcc:type=EventLoop,name=<thread name>}.
+     *
+     * @throws IllegalStateException if no loop runs on this thread
+     */
+    public static String dump() {
+        return EventLoop.require("LwtFiber.dump").dump();
+    }
 
     /**
      * {@code await(LwtUnix.sleep(seconds))}, without the promise: the fiber's own timer wakes it,

@@ -244,6 +244,12 @@ public final class LwtIo {
      * read pending at a time. See the class comment for how it reads.
      */
     public static final class Input {
+        /** For fiber dumps: what a fiber waiting on this input waits for. */
+        @Override
+        public String toString() {
+            return "LwtIo.Input read on " + ch;
+        }
+
         /** What {@link #step} returns when it needs more bytes than are buffered. */
         private static final Object NEED_MORE = new Object();
         private static final int NONE = 0;
@@ -470,7 +476,7 @@ public final class LwtIo {
             // NOTE: no onCancel hook (it would cost a callback node per wait). A cancelled read is
             // noticed lazily: by the next read, or by the readiness callback, which finds its
             // promise settled. Either way its bytes stay buffered and nothing is lost.
-            return res.promise();
+            return res.promise().describedAs(this);        // dumps: "LwtIo.Input read on <channel>"
         }
 
         /** The pending operation's result from the buffer, reading once when needed and allowed. */
@@ -686,6 +692,12 @@ public final class LwtIo {
      * promise of a write is pending only while more than a buffer's worth waits for the socket.
      */
     public static final class Output {
+        /** For fiber dumps: what a fiber waiting on this output waits for. */
+        @Override
+        public String toString() {
+            return "LwtIo.Output flush on " + ch;
+        }
+
         private final EventLoop loop;
         private final SocketChannel ch;
         private final int capacity = DEFAULT_BUFFER;
@@ -910,7 +922,7 @@ public final class LwtIo {
             } catch (IOException e) {
                 fail(e);
             }
-            return r.promise();
+            return r.promise().describedAs(this);          // dumps: "LwtIo.Output flush on <channel>"
         }
 
         private void drain() {

@@ -127,6 +127,12 @@ final class LoomBackend implements Backend {
             this.attachment = attachment;
         }
 
+        /** The frozen frames, walked by the JDK's continuation stack walker. */
+        @Override
+        public StackTraceElement[] stackTrace() {
+            return getStackTrace();
+        }
+
         /** The JDK's default throws; we record the reason and let yield return false. */
         @Override
         protected void onPinned(Continuation.Pinned reason) {

@@ -34,4 +34,22 @@ public interface Runner {
     Object attachment();
 
     void attach(Object attachment);
+
+    /**
+     * The frames of the body while it is suspended (innermost first, as {@link Thread#getStackTrace}
+     * gives them, the backend's own frames included), or an empty array if the backend cannot
+     * tell. Call it only while nothing runs the body.
+     */
+    default StackTraceElement[] stackTrace() {
+        return new StackTraceElement[0];
+    }
+
+    /**
+     * The frames of the body while it runs, where they are on a thread of the body's own (the
+     * vthread backend); empty where the body runs on the caller's thread, whose own stack shows
+     * them. Any thread.
+     */
+    default StackTraceElement[] runningStackTrace() {
+        return new StackTraceElement[0];
+    }
 }

@@ -172,6 +172,18 @@ final class VThreadBackend implements Backend {
             }
         }
 
+        /** The parked body's virtual thread's frames: the JDK walks an unmounted virtual thread. */
+        @Override
+        public StackTraceElement[] stackTrace() {
+            Thread t = vthread;
+            return t == null ? new StackTraceElement[0] : t.getStackTrace();
+        }
+
+        @Override
+        public StackTraceElement[] runningStackTrace() {
+            return stackTrace();
+        }
+
         /** Gives the turn to the body (starting it the first time) and waits for it back. */
         private void handOff() {
             turn = BODY;

@@ -3,11 +3,15 @@ package loomcc.internal.lwt;
 import loomcc.internal.Throwing;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -25,8 +29,12 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
-import loomcc.lwt.DeadlockException;
+import loomcc.internal.fiber.CoarseClock;
+import loomcc.internal.fiber.LiveFibers;
+import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
+import loomcc.internal.fiber.TrackedHome;
+import loomcc.lwt.DeadlockException;
 import loomcc.lwt.Lwt;
 import loomcc.lwt.Resolver;
 import org.jctools.queues.MessagePassingQueue;
@@ -63,13 +71,27 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
  * while there are any, a virtual clock stands still and the loop blocks in real time.
  *
+ * <h2>Observability (DESIGN.md; the section of that name below)</h2>
+ * <ul>
+ *   <li>Fibers list themselves in {@link #fiberList()} (a {@code TrackedHome}): {@link #dump()}.
+ *   <li>Deadlock: before step 4 blocks with nothing ready, no timer, no I/O interest
+ *       ({@code pendingIo}) and no external wait, it blocks for {@code loomcc.deadlockSeconds}
+ *       at most; if nothing came and no fiber waits for another thread, one WARNING with the dump
+ *       ({@link #deadlockThrows}: a {@link DeadlockException} at once instead). Under the virtual
+ *       clock {@link #pollVirtual} throws it, the dump included.
+ *   <li>Stalls: each unit of work begins with {@link #beat()}, one opaque store, and step 4 says
+ *       when it is idle; the {@link Watchdog} thread does the rest, and registers the
+ *       {@link LoopMBean}.
+ *   <li>Lost failures: {@link #noteUnseenFailure}, reported as {@code run} ends.
+ * </ul>
+ *
  * <h2>Threading contract</h2>
  * Loop thread only, except {@link #execute}, {@link #post} (any thread) and {@link #current()}.
  * {@code execute}/{@code post} happen-before the task runs on the loop (MPSC queue hand-off).
  *
  * <p>Not API (see package-info).
  */
-public final class EventLoop implements FiberHome, Nesting {
+public final class EventLoop implements FiberHome, Nesting, TrackedHome {
 
     /** Work posted from another thread that must hear about it if the loop stops before running it. */
     public interface Abandonable {
@@ -132,6 +154,41 @@ public final class EventLoop implements FiberHome, Nesting {
     private int liveFibers;
     /** Of those, the ones whose detached block is running on the pool. Loop thread. */
     private int detachedFibers;
+
+    // ----- Observability (see Observability below) -----
+    /** This loop's fibers, for dumps; the running one, for the watchdog. */
+    private final LiveFibers fibers = new LiveFibers() {
+        @Override
+        public long clockNanos() {
+            return clock();
+        }
+    };
+    /**
+     * Counts units of loop work begun (tasks, timers, ready channels, turns): the stall watchdog
+     * reads it from its own thread and sees a stall as a count that does not move while the loop
+     * is not {@link #idle}. Opaque writes (a plain store on x86), never a fence.
+     */
+    private long progress;
+    /** True while the loop waits in select/park for something to do. Opaque, like progress. */
+    private boolean idle;
+    /** Stall threshold of this loop in ns ({@code loomcc.stallMillis}); 0 = the watchdog ignores it. */
+    final long stallNanos = Math.max(0, Long.getLong("loomcc.stallMillis", 2000)) * 1_000_000L;
+    /** Idle time before a deadlock is reported ({@code loomcc.deadlockSeconds}). */
+    private final long deadlockNanos = (long) (Math.max(0, doubleProperty("loomcc.deadlockSeconds", 5)) * 1e9);
+    /**
+     * A deadlock throws {@link DeadlockException} at once instead of warning
+     * ({@code -Dloomcc.deadlock=throw}). Under the virtual clock a deadlock always throws
+     * ({@link #pollVirtual} finds it).
+     */
+    public boolean deadlockThrows = "throw".equals(System.getProperty("loomcc.deadlock"));
+    /** The loop found itself deadlocked and said so; cleared when anything happens. */
+    private boolean deadlockChecked;
+    /** Operations waiting for readiness on this loop's selector (accept, connect, read, write). */
+    private int pendingIo;
+    /** Fibers' failures nobody looked at yet (LwtFiber notes them); reported when the loop ends. */
+    private List<UnseenFailure> unseenFailures;
+    /** The JMX side of this loop, registered by the watchdog thread once the loop has run a while. */
+    final LoopMBean mbean = new LoopMBean(this);
 
     private EventLoop(Engine engine, Throwable startedAt, boolean virtual) {
         this.engine = engine;
@@ -230,9 +287,11 @@ public final class EventLoop implements FiberHome, Nesting {
                     + ". One loop per thread: return a promise to the running loop instead of"
                     + " running a nested one", outer.startedAt);
         }
+        CoarseClock.tick(); // fresh: the watchdog may have slept while no loop ran
         EventLoop loop = new EventLoop(e, new StartedHere(e.thread), virtual);
         int savedDepth = e.enterLoop(loop);
         RUNNING.add(loop);
+        Watchdog.register(loop);
         try {
             Lwt<T> p;
             e.depth++;
@@ -251,8 +310,11 @@ public final class EventLoop implements FiberHome, Nesting {
             return p.getNow();
         } finally {
             RUNNING.remove(loop);
+            Watchdog.unregister(loop);
+            loop.mbean.loopEnded();
             loop.close();
             loop.reportAbandonedFibers();
+            loop.reportUnseenFailures();
             e.exitLoop(savedDepth);
         }
     }
@@ -261,6 +323,7 @@ public final class EventLoop implements FiberHome, Nesting {
     private void cycle(Lwt<?> main) {
         while (failure == null && main.isPending()) {
             turns++;
+            beat();
             runInbox();                                   // 1. ready callbacks
             if (failure != null) {
                 break;
@@ -278,7 +341,9 @@ public final class EventLoop implements FiberHome, Nesting {
     }
 
     private void runInbox() {
-        inbox.drain(this::runTask, INBOX_BATCH);
+        if (inbox.drain(this::runTask, INBOX_BATCH) > 0) {
+            deadlockChecked = false;                      // something happened: a deadlock may be over
+        }
     }
 
     /**
@@ -288,6 +353,7 @@ public final class EventLoop implements FiberHome, Nesting {
      */
     @SuppressWarnings("unchecked")
     private void runTask(Object task) {
+        beat();
         engine.depth++;
         try {
             if (task instanceof Runnable r) {
@@ -331,6 +397,7 @@ public final class EventLoop implements FiberHome, Nesting {
         while ((t = timers.peek()) != null && t.deadline - now <= 0 && t.seq < seqLimit) {
             timers.poll();
             if (t.fire instanceof Runnable r) {
+                beat();
                 r.run();
             } else {
                 runTask(t.fire);                          // a sleeping fiber's wake-up
@@ -355,15 +422,28 @@ public final class EventLoop implements FiberHome, Nesting {
                 n = sel.selectNow();
             } else {
                 TimerHeap.Timer t = timers.peek();
-                if (t == null) {
+                if (t == null && mayBeDeadlocked()) {
+                    setIdle(true);
+                    n = sel.select(Math.max(1, deadlockNanos / 1_000_000));
+                    setIdle(false);
+                    if (n == 0 && inbox.isEmpty()) {
+                        deadlockTimedOut();
+                    }
+                } else if (failure != null) {
+                    n = 0;                                // stopped by a DeadlockException: no wait
+                } else if (t == null) {
+                    setIdle(true);
                     n = sel.select();                     // NOTE: a post racing with this is safe:
+                    setIdle(false);
                 } else {                                  // wakeup() before select() makes it return
                     long wait = t.deadline - System.nanoTime();
                     if (wait <= 0) {
                         n = sel.selectNow();
                     } else {
                         // round up: waking a little early would cost an extra turn, never a spin
+                        setIdle(true);
                         n = sel.select(Math.max(1, (wait + 999_999) / 1_000_000));
+                        setIdle(false);
                     }
                 }
             }
@@ -382,10 +462,12 @@ public final class EventLoop implements FiberHome, Nesting {
 
     /** Runs the I/O operations of the channels {@code sel} found ready. */
     private void dispatchReady(Selector sel) {
+        deadlockChecked = false;                          // something happened: a deadlock may be over
         Iterator<SelectionKey> it = sel.selectedKeys().iterator();
         while (it.hasNext()) {
             SelectionKey k = it.next();
             it.remove();
+            beat();
             IoState st = (IoState) k.attachment();
             int ready;
             try {
@@ -406,12 +488,25 @@ public final class EventLoop implements FiberHome, Nesting {
             return;
         }
         TimerHeap.Timer t = timers.peek();
-        if (t == null) {
+        if (t == null && mayBeDeadlocked()) {
+            setIdle(true);
+            LockSupport.parkNanos(this, Math.max(1, deadlockNanos));
+            setIdle(false);
+            if (inbox.isEmpty()) {
+                deadlockTimedOut();                       // or a spurious wake-up: then it checks early
+            }
+        } else if (failure != null) {
+            return;                                       // stopped by a DeadlockException: no wait
+        } else if (t == null) {
+            setIdle(true);
             LockSupport.park(this);                       // NOTE: an unpark before the park is kept
+            setIdle(false);
         } else {
             long wait = t.deadline - System.nanoTime();
             if (wait > 0) {
+                setIdle(true);
                 LockSupport.parkNanos(this, wait);
+                setIdle(false);
             }
         }
         if (Thread.interrupted()) {
@@ -484,7 +579,7 @@ public final class EventLoop implements FiberHome, Nesting {
             if (t != null && t.deadline - virtualNanos <= 0) {
                 return;
             }
-            int io = sel == null ? 0 : interestsOtherThanAccept(sel);
+            int io = sel == null ? 0 : ioWaits(sel);
             if (externalWaits > 0 || io > 0) {
                 blockInRealTime(sel);
             } else if (t != null) {
@@ -499,8 +594,15 @@ public final class EventLoop implements FiberHome, Nesting {
         }
     }
 
-    /** 1 if a registered channel waits for a read, write or connect; -1 if only for accepts; else 0. */
-    private static int interestsOtherThanAccept(Selector sel) {
+    /**
+     * What the pending I/O means for a virtual clock: 1 if a channel waits for a read, write or
+     * connect that another thread or process ends (it holds the clock); -1 if the only waits are
+     * accepts (they keep the loop alive but do not hold the clock); else 0. A read or write whose
+     * other end is this same loop (a client and a server on one loop, as tests have them) is ended
+     * by the loop itself, so it neither holds the clock nor keeps the loop alive: see
+     * {@link #peerIsOnThisLoop}.
+     */
+    private static int ioWaits(Selector sel) {
         int found = 0;
         for (SelectionKey k : sel.keys()) {
             int ops;
@@ -509,24 +611,66 @@ public final class EventLoop implements FiberHome, Nesting {
             } catch (CancelledKeyException closed) {
                 continue;
             }
-            if ((ops & ~SelectionKey.OP_ACCEPT) != 0) {
+            if ((ops & SelectionKey.OP_CONNECT) != 0) {
                 return 1;
             }
-            if (ops != 0) {
+            if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_WRITE)) != 0) {
+                if (!(k.channel() instanceof SocketChannel sc) || !peerIsOnThisLoop(sc, sel)) {
+                    return 1;
+                }
+            } else if (ops != 0) {
                 found = -1;
             }
         }
         return found;
     }
 
+    /**
+     * True when {@code sc}'s peer is a socket of this loop: a server socket registered here (sc is a
+     * client of one of our servers) or a socket registered here (sc is the server's side of one of
+     * our clients; clients made by LwtUnix.connect or LwtIo.connect are always registered).
+     */
+    private static boolean peerIsOnThisLoop(SocketChannel sc, Selector sel) {
+        if (!(remoteOf(sc) instanceof InetSocketAddress peer)) {
+            return false;
+        }
+        for (SelectionKey k : sel.keys()) {
+            SocketAddress a;
+            try {
+                a = k.channel() instanceof ServerSocketChannel ss ? ss.getLocalAddress()
+                        : k.channel() instanceof SocketChannel other && other != sc ? other.getLocalAddress() : null;
+            } catch (IOException closed) {
+                continue;                                 // NOTE: a channel closed meanwhile is nobody's peer
+            }
+            if (a instanceof InetSocketAddress mine && mine.getPort() == peer.getPort()
+                    && (mine.getAddress().equals(peer.getAddress())
+                        || (k.channel() instanceof ServerSocketChannel && mine.getAddress().isAnyLocalAddress()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static SocketAddress remoteOf(SocketChannel sc) {
+        try {
+            return sc.getRemoteAddress();
+        } catch (IOException closed) {
+            return null;
+        }
+    }
+
     /** Waits for another thread's post (or, with a selector, a ready channel); no timeout. */
     private void blockInRealTime(Selector sel) throws IOException {
+        setIdle(true);
         if (sel != null) {
-            if (sel.select() > 0) {                        // NOTE: a wakeup() before select() is kept
+            int n = sel.select();                         // NOTE: a wakeup() before select() is kept
+            setIdle(false);
+            if (n > 0) {
                 dispatchReady(sel);
             }
         } else {
             LockSupport.park(this);                       // NOTE: an unpark before the park is kept
+            setIdle(false);
         }
         if (Thread.interrupted()) {
             stop(new InterruptedException("the thread running the event loop was interrupted"));
@@ -540,7 +684,7 @@ public final class EventLoop implements FiberHome, Nesting {
                 + " fiber(s) of this loop are suspended. Something waits on a promise that nobody"
                 + " will resolve (a Resolver never resolved, a lock never unlocked, a stream never"
                 + " written or closed). Under the virtual clock a loop fed only by other threads'"
-                + " LwtPreemptive.runInMain counts as deadlocked too: use LwtMain.run for that.");
+                + " LwtPreemptive.runInMain counts as deadlocked too: use LwtMain.run for that.\n" + dump());
     }
 
     // ----- Stopping -----------------------------------------------------------------------------
@@ -741,7 +885,7 @@ public final class EventLoop implements FiberHome, Nesting {
         TimerHeap.Timer t = timer(seconds, (Runnable) () -> r.tryResolve(null));
         timers.add(t);
         r.promise().onCancel(() -> timers.remove(t));
-        return r.promise();
+        return r.promise().describedAs(t);
     }
 
     /**
@@ -784,8 +928,15 @@ public final class EventLoop implements FiberHome, Nesting {
     private static final TimerHeap.Timer FOREVER = new TimerHeap.Timer(0, -1, null);
 
     /** How a fiber waits on its timer: it enters the heap once the fiber is captured. */
-    private final Awaiter<TimerHeap.Timer, Void> fiberTimer = new Awaiter.Suspending<>() {
+    private final Awaiter<TimerHeap.Timer, Void> fiberTimer = new FiberTimer();
+
+    private final class FiberTimer implements Awaiter.Suspending<TimerHeap.Timer, Void>, LocalAwaiter {
         // even a zero sleep fires on a later turn, as Lwt_unix.sleep 0. does: never done at once
+        @Override
+        public String describe(TimerHeap.Timer t) {
+            return t == FOREVER ? "LwtFiber.sleep forever" : "LwtFiber.sleep, " + t;
+        }
+
         @Override
         public Object onComplete(TimerHeap.Timer t, BiConsumer<? super Void, ? super Throwable> wakeUp) {
             if (t != FOREVER) {
@@ -801,7 +952,7 @@ public final class EventLoop implements FiberHome, Nesting {
                 releaseFiberTimer(t);
             }
         }
-    };
+    }
 
     private TimerHeap.Timer timer(double seconds, Object fire) {
         return new TimerHeap.Timer(deadline(seconds), timerSeq++, fire);
@@ -936,6 +1087,8 @@ public final class EventLoop implements FiberHome, Nesting {
         }
 
         void set(int bit, ReadyWait op) {
+            ReadyWait old = get(bit);
+            pendingIo += (op != null ? 1 : 0) - (old != null ? 1 : 0);
             switch (bit) {
                 case SelectionKey.OP_READ -> read = op;
                 case SelectionKey.OP_WRITE -> write = op;
@@ -984,11 +1137,20 @@ public final class EventLoop implements FiberHome, Nesting {
         final IoAttempt attempt;
         final Resolver<Object> r;
 
-        IoOp(IoState st, int bit, IoAttempt attempt, Resolver<Object> r) {
+        final String what;
+
+        IoOp(IoState st, int bit, IoAttempt attempt, Resolver<Object> r, String what) {
             super.st = st;
             super.bit = bit;
             this.attempt = attempt;
             this.r = r;
+            this.what = what;
+        }
+
+        /** For dumps: the operation and its channel. */
+        @Override
+        public String toString() {
+            return what + " on " + super.st.key.channel();
         }
 
         @Override
@@ -1112,10 +1274,10 @@ public final class EventLoop implements FiberHome, Nesting {
             return Lwt.resolved((T) v);
         }
         Resolver<Object> r = Lwt.task();
-        IoOp op = new IoOp(st, bit, attempt, r);
+        IoOp op = new IoOp(st, bit, attempt, r, what);
         st.set(bit, op);
         r.promise().onCancel(op::cancelled);
-        return (Lwt<T>) r.promise();
+        return (Lwt<T>) r.promise().describedAs(op);
     }
 
     /**
@@ -1158,6 +1320,189 @@ public final class EventLoop implements FiberHome, Nesting {
     public int interestOps(SelectableChannel ch) {
         SelectionKey k = keyOf(ch);
         return k == null || !k.isValid() ? 0 : k.interestOps();
+    }
+
+    // ----- Observability --------------------------------------------------------------------------
+
+    /** This loop's live fibers, for {@code Fiber.live} and dumps. */
+    @Override
+    public LiveFibers fiberList() {
+        return fibers;
+    }
+
+    /**
+     * The loop's clock in nanoseconds (System.nanoTime's scale), as dumps and fiber suspensions
+     * read it: on a real clock the coarse clock the watchdog thread samples, so an await pays a
+     * memory read, not a clock call (to within a tick of {@link #clockNanos}, the timers' clock);
+     * on a virtual clock the virtual time itself.
+     */
+    private long clock() {
+        return virtual ? virtualNanos : CoarseClock.nanos();
+    }
+
+    /** A unit of loop work begins: the watchdog sees the loop move. */
+    private void beat() {
+        PROGRESS.setOpaque(this, progress + 1);
+    }
+
+    private void setIdle(boolean v) {
+        IDLE.setOpaque(this, v);
+    }
+
+    /** For the watchdog thread. */
+    long progressOpaque() {
+        return (long) PROGRESS.getOpaque(this);
+    }
+
+    boolean idleOpaque() {
+        return (boolean) IDLE.getOpaque(this);
+    }
+
+    /** The fiber running on the loop now, as the watchdog thread sees it (may be stale). */
+    Fiber<?> runningFiber() {
+        return fibers.running;
+    }
+
+    private static final java.lang.invoke.VarHandle PROGRESS;
+    private static final java.lang.invoke.VarHandle IDLE;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            PROGRESS = l.findVarHandle(EventLoop.class, "progress", long.class);
+            IDLE = l.findVarHandle(EventLoop.class, "idle", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static double doubleProperty(String name, double dflt) {
+        String v = System.getProperty(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + name + "=" + v + " is not a number of seconds", e);
+        }
+    }
+
+    /**
+     * {@code LwtFiber.dump()}: every live fiber of this loop, oldest first, as a thread dump shows
+     * threads. Loop thread.
+     */
+    public String dump() {
+        List<Fiber<?>> live = Fiber.live(this);
+        StringBuilder sb = new StringBuilder();
+        sb.append("Fibers of the event loop on thread '").append(thread.getName()).append("' (started at ")
+                .append(startedAtFrame()).append("), loop time ")
+                .append(String.format(java.util.Locale.ROOT, "%.1f", (clock() - originNanos) / 1e9))
+                .append(" s, ").append(live.size()).append(live.size() == 1 ? " live fiber" : " live fibers")
+                .append(live.isEmpty() ? "\n" : ":\n");
+        for (Fiber<?> f : live) {
+            sb.append('\n').append(f.dump());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Cheap part of the deadlock test, before the loop blocks with nothing ready and no timer: no
+     * I/O interest and no work out on other threads. The rest (fibers waiting for another thread)
+     * is checked only when the loop has stayed idle (or at once when a deadlock throws).
+     */
+    private boolean mayBeDeadlocked() {
+        if (deadlockChecked || pendingIo != 0 || externalWaits != 0) {
+            return false;
+        }
+        if (deadlockThrows) {
+            deadlockChecked = true;
+            if (fibersOnlyWaitForTheLoop()) {
+                stop(new DeadlockException(deadlockMessage()));
+                deadlockChecked = false;
+                return false;
+            }
+            return false;                                 // nothing will change until a wake-up
+        }
+        return true;
+    }
+
+    /** The loop stayed idle for {@code loomcc.deadlockSeconds}: report a deadlock once per episode. */
+    private void deadlockTimedOut() {
+        deadlockChecked = true;                           // until something happens: block for good
+        if (fibersOnlyWaitForTheLoop()) {
+            System.getLogger("loomcc").log(System.Logger.Level.WARNING, deadlockMessage()
+                    + "\nThe loop keeps waiting (another thread may still call LwtPreemptive.runInMain);"
+                    + " -Dloomcc.deadlock=throw makes LwtMain.run throw DeadlockException instead.");
+        }
+    }
+
+    private boolean fibersOnlyWaitForTheLoop() {
+        for (Fiber<?> f : Fiber.live(this)) {
+            if (f.awaitsAnotherThread()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String deadlockMessage() {
+        return "loomcc: deadlock: the main promise of the event loop on thread '" + thread.getName()
+                + "' (started at " + startedAtFrame() + ") is pending and nothing the loop knows of can"
+                + " ever run again: nothing is ready or paused, no timer, no I/O interest, no pool work,"
+                + " no fiber waits for a CompletionStage, a callback or a detached block.\n" + dump();
+    }
+
+    /** A failure nobody had looked at when its fiber ended; reported if still unseen at the end. */
+    private record UnseenFailure(Object fiber, Throwable error, java.util.function.BooleanSupplier seen) {
+    }
+
+    /** The most failures the end-of-run warning lists one by one; the rest are counted. */
+    static final int MAX_UNSEEN_LISTED = 10;
+
+    /**
+     * A fiber's promise was rejected with {@code error} and had no callback: unless someone looks
+     * at it before the loop ends ({@code seen}), the loop reports it then, naming the fiber by
+     * {@code fiber.toString()} (taken then).
+     * Loop thread.
+     */
+    public void noteUnseenFailure(Object fiber, Throwable error, java.util.function.BooleanSupplier seen) {
+        if (unseenFailures == null) {
+            unseenFailures = new ArrayList<>();
+        }
+        unseenFailures.add(new UnseenFailure(fiber, error, seen));
+    }
+
+    /** No failure is lost (DESIGN.md): fibers' failures nobody looked at, once each, at WARNING. */
+    private void reportUnseenFailures() {
+        List<UnseenFailure> all = unseenFailures;
+        unseenFailures = null;
+        if (all == null) {
+            return;
+        }
+        List<UnseenFailure> lost = new ArrayList<>();
+        for (UnseenFailure u : all) {
+            if (!u.seen().getAsBoolean()) {
+                lost.add(u);
+            }
+        }
+        if (lost.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("loomcc: the event loop started at ").append(startedAtFrame())
+                .append(" ended with ").append(lost.size()).append(lost.size() == 1 ? " fiber" : " fibers")
+                .append(" whose failure nobody looked at (no callback, getNow or await on its promise):");
+        java.io.StringWriter trace = new java.io.StringWriter();
+        for (int i = 0; i < lost.size() && i < MAX_UNSEEN_LISTED; i++) {
+            UnseenFailure u = lost.get(i);
+            sb.append("\n  fiber '").append(u.fiber()).append("' failed with ").append(u.error());
+        }
+        if (lost.size() > MAX_UNSEEN_LISTED) {
+            sb.append("\n  ... and ").append(lost.size() - MAX_UNSEEN_LISTED).append(" more");
+        }
+        lost.get(0).error().printStackTrace(new java.io.PrintWriter(trace));
+        sb.append("\nThe first one's stack trace:\n").append(trace);
+        System.getLogger("loomcc").log(System.Logger.Level.WARNING, sb.toString());
     }
 
     @Override

@@ -29,6 +29,12 @@ final class TimerHeap {
             this.seq = seq;
             this.fire = fire;
         }
+
+        /** For dumps: when it fires. */
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "due in %.3f s", (deadline - System.nanoTime()) / 1e9);
+        }
     }
 
     private Timer[] heap = new Timer[16];

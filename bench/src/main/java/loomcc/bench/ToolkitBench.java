@@ -32,19 +32,20 @@ import loomcc.lwt.Resolver;
  *             waiter per value: a task, its Resolver and the waiter node); resolverHandOff does the
  *             same with one Lwt.task() per value and a field as the one-slot mailbox (no cancel
  *             safety, no end, no back-pressure).
- *   mutex*    two fibers taking turns on a lock; each holds it across one LwtFiber.pause(), so
- *             every lock() finds the other holding it and waits: each op is one contended
- *             lock (waiter queued), one pause, one unlock that hands the lock to the waiter.
- *             mutexWithWaiter uses LwtMutex; resolverMutex a hand-written FIFO of Lwt.task()s
- *             (no cancel safety); pauseOnly is the same two fibers with the pause and no lock:
- *             the baseline to subtract, so that (mutex - pause) / (resolver - pause) is the ratio
- *             of the locking itself.
+ *   *Promises the same hand-offs in promise code on a running loop, without fibers or a loop
+ *             turn (steadier numbers): streamHandOffPromises is a waiting next() then the push
+ *             that fulfils it, resolverHandOffPromises a task and its resolve.
+ *   mutex*    one contended lock() (the mutex is held: the waiter queues) and the unlock() that
+ *             hands the mutex to it, in promise code: mutexWithWaiter uses LwtMutex (a waiter
+ *             node, a task and its Resolver), resolverMutex a hand-written flag and FIFO of
+ *             Lwt.task()s (no cancel safety).
  *   uncontendedLock   lock() + unlock() of a free LwtMutex, no loop: with -prof gc its
  *             gc.alloc.rate.norm is the allocation per pair (issue 10: nothing beyond the resolved
  *             promise lock() returns, which is a shared constant: 0 B/op).
  *
- * One invocation runs OPS ops in one LwtMain.run (the loop start is amortised over them), and JMH
- * divides by OPS. Average time per op, in nanoseconds; the results go back to JMH.
+ * Each benchmark but uncontendedLock runs OPS ops in one LwtMain.run per invocation (the loop
+ * start is amortised over them; promises are cheapest on a running loop), and JMH divides by OPS.
+ * Average time per op, in nanoseconds; the results go back to JMH.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -81,7 +82,10 @@ public class ToolkitBench {
         });
     }
 
-    /** The one-slot mailbox of resolverHandOff: the consumer's pending promise, or null. */
+    /**
+     * The one-slot mailbox of resolverHandOff (the consumer's pending promise, or null); also where
+     * resolverHandOffPromises publishes its task.
+     */
     private Resolver<Integer> slot;
 
     @Benchmark
@@ -116,79 +120,96 @@ public class ToolkitBench {
         });
     }
 
+    /** Promise code: a waiting next(), then the push that hands it the value; OPS times on a loop. */
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long streamHandOffPromises() {
+        return LwtMain.run(() -> {
+            LwtStream<Integer> s = LwtStream.unbounded();
+            long got = 0;
+            for (int i = 0; i < OPS; i++) {
+                Lwt<Optional<Integer>> n = s.next();
+                s.push(i);
+                got += n.getNow().get();
+            }
+            return Lwt.resolved(got);
+        });
+    }
+
+    /** The same with one task per value: wait, then resolve. */
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public long resolverHandOffPromises() {
+        return LwtMain.run(() -> {
+            long got = 0;
+            for (int i = 0; i < OPS; i++) {
+                Resolver<Integer> r = Lwt.task();
+                slot = r;                    // the waiter is published, as a queued one is: no scalar replacement
+                r.resolve(i);
+                got += r.promise().getNow();
+            }
+            slot = null;
+            return Lwt.resolved(got);
+        });
+    }
+
     // ----------------------------------------------------------------------------- mutexes
 
+    /** One contended lock() (the waiter queues) and the unlock() that hands the mutex to it; OPS times. */
     @Benchmark
     @OperationsPerInvocation(OPS)
     public long mutexWithWaiter() {
-        LwtMutex m = new LwtMutex();
-        return twoFibers(() -> {
-            LwtFiber.await(m.lock());
-            try {
-                LwtFiber.pause();
-            } finally {
+        return LwtMain.run(() -> {
+            LwtMutex m = new LwtMutex();
+            m.lock();
+            long granted = 0;
+            for (int i = 0; i < OPS; i++) {
+                Lwt<Void> w = m.lock();
                 m.unlock();
+                granted += w.isFulfilled() ? 1 : 0;
             }
+            m.unlock();
+            return Lwt.resolved(granted);
         });
     }
 
+    /** The same with a hand-written FIFO of tasks (no cancel safety). */
     @Benchmark
     @OperationsPerInvocation(OPS)
     public long resolverMutex() {
-        HandMutex m = new HandMutex();
-        return twoFibers(() -> {
-            m.lock();
-            try {
-                LwtFiber.pause();
-            } finally {
-                m.unlock();
-            }
-        });
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(OPS)
-    public long pauseOnly() {
-        return twoFibers(LwtFiber::pause);
-    }
-
-    /** Two fibers, OPS / 2 turns each of {@code turn}. */
-    private static long twoFibers(Runnable turn) {
         return LwtMain.run(() -> {
-            Lwt<Long> a = LwtFiber.start(() -> turns(turn));
-            Lwt<Long> b = LwtFiber.start(() -> turns(turn));
-            return Lwt.both(a, b).map(v -> a.getNow() + b.getNow());
+            HandMutex m = new HandMutex();
+            m.lock();
+            long granted = 0;
+            for (int i = 0; i < OPS; i++) {
+                Lwt<Void> w = m.lock();
+                m.unlock();
+                granted += w.isFulfilled() ? 1 : 0;
+            }
+            m.unlock();
+            return Lwt.resolved(granted);
         });
-    }
-
-    private static long turns(Runnable turn) {
-        long n = 0;
-        for (int i = 0; i < OPS / 2; i++) {
-            turn.run();
-            n++;
-        }
-        return n;
     }
 
     /** The hand-written lock: a flag and a FIFO of tasks, as one would write it with Resolvers. */
     private static final class HandMutex {
-        private boolean held;
+        private boolean locked;
         private final ArrayDeque<Resolver<Void>> waiting = new ArrayDeque<>();
 
-        void lock() {
-            if (!held) {
-                held = true;
-                return;
+        Lwt<Void> lock() {
+            if (!locked) {
+                locked = true;
+                return Lwt.resolved(null);
             }
             Resolver<Void> r = Lwt.task();
             waiting.add(r);
-            LwtFiber.await(r.promise());
+            return r.promise();
         }
 
         void unlock() {
             Resolver<Void> next = waiting.poll();
             if (next == null) {
-                held = false;
+                locked = false;
             } else {
                 next.resolve(null);
             }
@@ -213,6 +234,6 @@ public class ToolkitBench {
  *   mvn -q -pl bench -am package -DskipTests
  *   java -cp bench/target/loomcc-bench.jar org.openjdk.jmh.Main ToolkitBench -prof gc
  *
- * Read: streamPushNext / resolverHandOff; (mutexWithWaiter - pauseOnly) / (resolverMutex -
- * pauseOnly); uncontendedLock's gc.alloc.rate.norm (B/op) should be 0.
+ * Read: streamPushNext / resolverHandOff, streamHandOffPromises / resolverHandOffPromises,
+ * mutexWithWaiter / resolverMutex; uncontendedLock's gc.alloc.rate.norm (B/op) should be 0.
  */

@@ -42,7 +42,7 @@ public interface Continuation<A, R> {
      *         one-shot), including by another thread that is running it right now; or if the
      *         calling thread is not the one that captured it and the JVM makes a move between
      *         threads unsafe (see above): then nothing changed and it can still be resumed
-     * @throws Throwable (undeclared) whatever the resumed computation throws, as the same instance
+     * @throws RuntimeException (any Throwable, checked ones undeclared) whatever the resumed computation throws, as the same instance
      */
     R resume(A value);
 

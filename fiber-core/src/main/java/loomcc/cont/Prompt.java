@@ -89,7 +89,7 @@ public final class Prompt<R> {
      *
      * @return what the body returns if it never shifts to this prompt; otherwise what the
      *         function of its first shift returns
-     * @throws Throwable (undeclared) what the body or a shift's function throws, as the same instance
+     * @throws RuntimeException (any Throwable, checked ones undeclared) what the body or a shift's function throws, as the same instance
      */
     public R reset(Supplier<? extends R> body) {
         Frame<R> frame = new Frame<>(Objects.requireNonNull(body, "body"));

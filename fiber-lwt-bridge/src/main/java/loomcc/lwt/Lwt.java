@@ -49,7 +49,7 @@ import loomcc.internal.Throwing;
  * and {@link #getNow()} on a pending promise. {@link #pick} and {@link #choose} on an empty list throw
  * {@link IllegalArgumentException}.
  *
- * <p>Where DESIGN.md is silent this follows Lwt's documented semantics (lwt.mli), and says so.
+ * <p>Where this contract is silent it follows Lwt's documented semantics (lwt.mli), and says so.
  *
  * @param <T> the value type
  */
@@ -1312,14 +1312,14 @@ public final class Lwt<T> {
      * follows ({@code withLock}, {@code LwtCondition.await(mutex)}); null when none says.
      */
     String waitsFor() {
-        Lwt<?> p = this;
+        Lwt<?> p = underlying();              // a waiter moves with the callbacks of a proxy
         for (int hops = 0; p != null && p.state == PENDING && hops < 16; hops++) {
             for (Callback c = p.cancelHead; c != null; c = c.next) {
                 if (c instanceof WaitQueue.Waiter<?> w) {
                     return w.describe();
                 }
             }
-            p = p.howToCancel instanceof Lwt<?> q ? q : null;
+            p = p.howToCancel instanceof Lwt<?> q ? q.underlying() : null;
         }
         return null;
     }
@@ -1331,10 +1331,11 @@ public final class Lwt<T> {
      * next waiter, a value back to the stream or box).
      */
     void undelivered() {
-        if (state != FULFILLED) {
+        Lwt<T> u = underlying();
+        if (u.state != FULFILLED) {
             return;
         }
-        for (Callback c = cancelHead; c != null; c = c.next) {
+        for (Callback c = u.cancelHead; c != null; c = c.next) {
             if (c instanceof WaitQueue.Waiter<?> w) {
                 w.undelivered();
                 return;

@@ -114,7 +114,11 @@ public final class LwtFiber {
         if (!f.isDone()) {
             // Waiting: the await throws at once. Running (cancelled from its own stack) or in
             // detached: its next suspension point throws (Fiber.cancel).
-            p.onCancel(() -> f.cancel(p.rawResult() instanceof Lwt.Canceled c ? c : new Lwt.Canceled()));
+            p.onCancel(() -> {
+                if (!loop.isClosed()) { // an ended loop's fiber stays where it is (counted when the loop ended)
+                    f.cancel(p.rawResult() instanceof Lwt.Canceled c ? c : new Lwt.Canceled());
+                }
+            });
             p.describedAs(f); // a fiber that awaits this one shows it in dumps
         }
         return p;

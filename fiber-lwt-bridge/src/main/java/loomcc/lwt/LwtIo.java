@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -276,8 +277,7 @@ public final class LwtIo {
         private int kind = NONE;
         private Resolver<Object> pending;
         private ByteBuffer readDst;
-        private byte[] exact;
-        private int exactFilled;
+        private int exactN;
 
         private final EventLoop.ReadyWait readable = new EventLoop.ReadyWait() {
             @Override
@@ -290,7 +290,6 @@ public final class LwtIo {
                 fail(error instanceof IOException io ? io : new IOException(error));
             }
         };
-        private final Runnable onCancel = this::cancelPending;
 
         Input(EventLoop loop, SocketChannel ch) {
             this.loop = loop;
@@ -370,7 +369,8 @@ public final class LwtIo {
          *
          * @param n how many, at least 0
          * @return the promise of the bytes, rejected with {@link EOFException} if the input ends
-         *         first (the bytes read so far are consumed)
+         *         first (the bytes read so far are consumed); nothing is consumed before all
+         *         {@code n} bytes are there, so a cancelled readExactly loses no byte
          * @throws IllegalArgumentException if {@code n} is negative
          * @throws IllegalStateException    if another read is pending on this input
          */
@@ -436,6 +436,9 @@ public final class LwtIo {
         // ----- the machinery -----
 
         private Lwt<?> start(int k, String what, ByteBuffer dst, int n) {
+            if (kind != NONE && !pending.promise().isPending()) {
+                clear();                                   // its promise was cancelled: see onReadable
+            }
             if (kind != NONE) {
                 throw new IllegalStateException("Input." + what + ": another read is pending on this input;"
                         + " await its promise before starting the next (one reader at a time)");
@@ -447,8 +450,7 @@ public final class LwtIo {
             if (k == READ) {
                 readDst = dst;
             } else if (k == EXACT) {
-                exact = new byte[n];
-                exactFilled = 0;
+                exactN = n;
             }
             Object r;
             try {
@@ -471,7 +473,9 @@ public final class LwtIo {
                 broken = e;
                 return Lwt.failed(e);
             }
-            res.promise().onCancel(onCancel);
+            // NOTE: no onCancel hook (it would cost a callback node per wait). A cancelled read is
+            // noticed lazily: by the next read, or by the readiness callback, which finds its
+            // promise settled. Either way its bytes stay buffered and nothing is lost.
             return res.promise().describedAs(this);        // dumps: "LwtIo.Input read on <channel>"
         }
 
@@ -491,6 +495,9 @@ public final class LwtIo {
         /** Readiness: the next read may go ahead. */
         private void onReadable() {
             drained = false;
+            if (kind != NONE && !pending.promise().isPending()) {
+                clear();                                   // cancelled while it waited
+            }
             if (kind == NONE) {
                 return;
             }
@@ -523,16 +530,10 @@ public final class LwtIo {
             }
         }
 
-        private void cancelPending() {
-            loop.cancelReady(readable);
-            clear();              // the buffered bytes stay: a cancelled read loses nothing
-        }
-
         private void clear() {
             kind = NONE;
             pending = null;
             readDst = null;
-            exact = null;
         }
 
         /** Tries to finish the pending operation with what is buffered (and the end of input). */
@@ -557,17 +558,20 @@ public final class LwtIo {
                     return eof ? (Object) (-1) : NEED_MORE;
                 }
                 case EXACT -> {
-                    byte[] out = exact;
-                    int n = Math.min(out.length - exactFilled, end - start);
-                    System.arraycopy(a, start, out, exactFilled, n);
-                    exactFilled += n;
-                    consume(n);
-                    if (exactFilled == out.length) {
+                    // Nothing is taken until all n bytes are buffered: a cancelled readExactly
+                    // loses nothing, and the buffer grows with the bytes that really arrive, not
+                    // with the n a peer may have announced.
+                    int n = exactN;
+                    int have = end - start;
+                    if (have >= n) {
+                        byte[] out = Arrays.copyOfRange(a, start, start + n);
+                        consume(n);
                         return out;
                     }
                     if (eof) {
-                        throw new EOFException("Input.readExactly: the input ended after " + exactFilled
-                                + " of " + out.length + " bytes");
+                        consume(have);
+                        throw new EOFException("Input.readExactly: the input ended after " + have
+                                + " of " + n + " bytes");
                     }
                     return NEED_MORE;
                 }
@@ -665,7 +669,9 @@ public final class LwtIo {
             }
             // Full of one unfinished line that may still fit the bound (step checked it): grow,
             // never past the bound plus "\r\n", so an endless line costs maxLineLength at most.
-            int cap = (int) Math.min(Math.max((long) a.length * 2, 16), (long) maxLine + 2);
+            // Or full of part of a readExactly(n): grow towards n as the bytes arrive.
+            long limit = kind == EXACT ? exactN : (long) maxLine + 2;
+            int cap = (int) Math.min(Math.max((long) a.length * 2, 16), limit);
             if (cap <= a.length) {
                 cap = a.length + 1;                        // unreachable while step checks the bound
             }

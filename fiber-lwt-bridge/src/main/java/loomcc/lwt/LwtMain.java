@@ -60,7 +60,9 @@ public final class LwtMain {
      *       {@link LwtFiber#await(java.util.concurrent.CompletionStage)} and
      *       {@link LwtFiber#awaitCallback}. So a timeout never fires early because real work is
      *       slow; nor does it end real work that hangs (give the test itself a timeout for that).
-     *       A pending accept does not hold the clock (a server waiting for clients is idle).
+     *       A pending accept does not hold the clock (a server waiting for clients is idle),
+     *       nor does a read or write whose other end is a socket of this same loop (a client and
+     *       a server in one test): the loop itself ends those.
      *       Hence a thread that waits for a loop timer while the loop waits for that thread
      *       hangs here, where a real run would go on: test such code with {@link #run}.
      *   <li>Real time stays real: {@code Thread.sleep}, {@code System.nanoTime()}, a

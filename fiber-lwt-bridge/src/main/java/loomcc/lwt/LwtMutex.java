@@ -18,10 +18,12 @@ import java.util.function.Supplier;
  * // or, on every path: m.withLock(() -> LwtFiber.start(() -> ...))
  * }</pre>
  *
- * <p>Why not {@code synchronized}: every fiber of a loop runs on the loop's one thread, so a Java
- * monitor held across an await lets the next fiber in (monitors are reentrant per thread) or, with
- * a {@code ReentrantLock} or a second thread involved, blocks the loop thread itself. An
- * {@code LwtMutex} blocks only the fiber (or delays only the promise chain) that waits for it.
+ * <p>Why not {@code synchronized}: every fiber of a loop runs on the loop's one thread. A fiber
+ * that suspends inside a monitor keeps it; the next fiber that tries to enter it blocks the loop
+ * thread itself (state {@code BLOCKED}), so the first can never run again to leave it: the loop is
+ * deadlocked. A {@code ReentrantLock} is no better: it belongs to the thread, which all the loop's
+ * fibers share, so the second fiber walks right in. An {@code LwtMutex} blocks only the fiber (or
+ * delays only the promise chain) that waits for it.
  *
  * <h2>Threading contract</h2>
  * <b>Loop thread only</b>, like {@link Lwt}: a mutex belongs to the loop of the thread that first

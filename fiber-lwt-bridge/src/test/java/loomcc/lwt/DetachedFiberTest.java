@@ -249,6 +249,33 @@ class DetachedFiberTest {
         assertFalse(first[0].inHome());
     }
 
+    @Test
+    void cancellingAnEndedLoopsFiberFromALaterLoopRejectsItsPromiseAndLeavesTheLaterLoopAlone() {
+        Resolver<String> gate = Lwt.pending();
+        List<String> trail = new ArrayList<>();
+        AtomicReference<Lwt<String>> fiber = new AtomicReference<>();
+        LwtFiberTest.warningsDuring(() -> LwtMain.run(() -> {
+            fiber.set(LwtFiber.start(() -> {
+                try {
+                    return LwtFiber.await(gate.promise());
+                } finally {
+                    trail.add("finally ran on " + Thread.currentThread().getName());
+                }
+            }));
+            return Lwt.resolved(null);
+        }));
+        String r = LwtMain.run(() -> {
+            fiber.get().cancel();
+            return LwtFiber.start(() -> {
+                LwtFiber.pause();
+                return "the later loop went on";
+            });
+        });
+        assertEquals("the later loop went on", r);
+        assertThrows(Lwt.Canceled.class, fiber.get()::getNow);
+        assertEquals(List.of(), trail, "the ended loop's fiber did not run on the later loop");
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * survives every one, and each failure arrives exactly where the rules (DESIGN.md) send it, as the
  * same instance: the promise of the bind/map/recover/whenDone that ran the code; the fiber's
  * promise; the fiber itself for a detached block; the loop's async-exception handler for an
- * {@code onCancel} callback, {@code Lwt.async}, and a fiber that fails after it was cancelled.
+ * {@code onCancel} callback, {@code Lwt.async}, and a fiber that fails after it was cancelled; the
+ * server's count and log for an {@code LwtIo} handler.
  * None is lost, none is delivered twice. 500 rounds by default, 100 000 with
  * {@code -Dloomcc.stress.full=true}.
  */
@@ -62,6 +63,100 @@ class FaultStressTest {
         assertArrayEquals(ledger.expectedAsync.toArray(), ledger.handled.toArray(), "in the order they happened");
         System.out.printf("FaultStressTest: %,d rounds, %,d failures checked where they landed, %,d through the"
                 + " async handler%n", rounds, ledger.checks, ledger.handled.size());
+    }
+
+    /**
+     * LwtIo handlers that fail: each failing connection is closed and counted once in
+     * {@code failed()}; a non-I/O failure is logged once at WARNING (counted here through the JUL
+     * logger behind System.Logger); the server goes on answering the connections whose handler
+     * works, and nothing reaches the loop's async handler. 60 connections by default, 6 000 with
+     * {@code -Dloomcc.stress.full=true}.
+     */
+    @Test
+    void failingLwtIoHandlersEndTheirConnectionOnlyAndAreEachCountedOnce() {
+        int n = Support.stressCount(60, 6_000);
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(LwtIo.class.getName());
+        List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler counter = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        boolean parents = jul.getUseParentHandlers();
+        jul.addHandler(counter);
+        jul.setUseParentHandlers(false);                  // thousands of expected stacks stay out of the log
+        List<Throwable> handled = new ArrayList<>();
+        long[] failed = new long[1];
+        int[] answered = new int[1];
+        try {
+            LwtMain.run(() -> {
+                LwtMain.setAsyncExceptionHandler(handled::add);
+                return LwtFiber.start(() -> {
+                    LwtIo.Server server = LwtIo.serve(new java.net.InetSocketAddress("127.0.0.1", 0), c -> {
+                        String line = LwtFiber.await(c.in().readLine());
+                        switch (line) {
+                            case "io" -> throw new java.io.IOException("handler I/O failure");
+                            case "checked" -> throw new Exception("handler checked failure");
+                            case "runtime" -> throw new IllegalStateException("handler runtime failure");
+                            default -> LwtFiber.await(c.out().writeUtf8("ok " + line + "\n"));
+                        }
+                    });
+                    try {
+                        for (int i = 0; i < n; i++) {
+                            String ask = switch (i % 4) {
+                                case 0 -> "io";
+                                case 1 -> "checked";
+                                case 2 -> "runtime";
+                                default -> "n" + i;
+                            };
+                            LwtIo.Connection c = LwtFiber.await(LwtIo.connect(server.address()));
+                            try {
+                                LwtFiber.await(c.out().writeUtf8(ask + "\n"));
+                                LwtFiber.await(c.out().flush());
+                                String reply = LwtFiber.await(c.in().readLine());
+                                if (i % 4 == 3) {
+                                    assertEquals("ok " + ask, reply, "a working handler still answers");
+                                    answered[0]++;
+                                } else {
+                                    assertEquals(null, reply, "a failed handler's connection is closed");
+                                }
+                            } finally {
+                                c.close();
+                            }
+                        }
+                        for (int i = 0; i < 500 && server.active() > 0; i++) {
+                            LwtFiber.sleep(0.01);                 // the last handlers see their end
+                        }
+                        failed[0] = server.failed();
+                    } finally {
+                        server.close();
+                    }
+                    return null;
+                });
+            });
+        } finally {
+            jul.removeHandler(counter);
+            jul.setUseParentHandlers(parents);
+        }
+        int failing = n / 4 * 3 + Math.min(n % 4, 3);
+        assertEquals(failing, failed[0], "each failing handler counted once");
+        assertEquals(n / 4, answered[0]);
+        long nonIo = java.util.stream.IntStream.range(0, n).filter(i -> i % 4 == 1 || i % 4 == 2).count();
+        assertEquals(nonIo, warnings.size(), "each non-I/O failure logged once at WARNING, I/O ones not");
+        assertEquals(List.of(), handled, "handler failures never reach the loop's async handler");
+        System.out.printf("FaultStressTest: %,d LwtIo connections, %,d handlers failed (%,d logged at WARNING),"
+                + " %,d answered; the server went on%n", n, failed[0], warnings.size(), answered[0]);
     }
 
     /** One round of faults, run inside a fiber on the loop. */

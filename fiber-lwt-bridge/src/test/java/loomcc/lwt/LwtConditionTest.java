@@ -178,6 +178,49 @@ class LwtConditionTest {
     }
 
     @Test
+    void aFiberCancelledInAwaitWhileAnotherHoldsTheMutexQueuesItsClaimAndItsUnlockStaysRight() {
+        // LwtFiber's rule makes the await throw at once; the mutex is busy, so the fiber's claim is
+        // queued and counts as held: its finally's unlock() pays it back, and the mutex is neither
+        // unlocked under the holder nor left locked.
+        Order o = new Order();
+        Support.inLoop(() -> {
+            LwtMutex m = new LwtMutex();
+            LwtCondition<Integer> c = new LwtCondition<>();
+            Lwt<Object> waiter = LwtFiber.start(() -> {
+                LwtFiber.await(m.lock());
+                try {
+                    LwtFiber.await(c.await(m));
+                } catch (Lwt.Canceled e) {
+                    o.expect(2);
+                } finally {
+                    m.unlock();
+                }
+                return null;
+            });
+            Resolver<Void> release = Lwt.pending();
+            Lwt<Object> holder = LwtFiber.start(() -> {
+                LwtFiber.await(m.lock());
+                o.expect(1);
+                LwtFiber.await(release.promise());
+                assertTrue(m.isLocked(), "unlocked under its holder");
+                o.expect(4);
+                m.unlock();
+                return null;
+            });
+            waiter.cancel();
+            assertTrue(m.isLocked());
+            o.expect(3);
+            release.resolve(null);
+            return Lwt.both(waiter.recover(e -> Lwt.resolved(null)), holder).map(v -> {
+                assertFalse(m.isLocked(), "left locked");
+                assertFalse(m.hasWaiters());
+                return null;
+            });
+        });
+        o.finish(5);
+    }
+
+    @Test
     void aSignalLostToAFiberCancelledBeforeItRanGoesToTheNextWaiter() {
         Order o = new Order();
         Support.inLoop(() -> {

@@ -363,7 +363,7 @@ class LwtFiberTest {
 
     @Test
     @Tag("loom-only") // on the virtual-thread backend the body is on its own virtual thread throughout
-    void detachedMovesTheFiberItselfToAPoolThreadAndBack() {
+    void detachedRunsTheBlockOnAPoolThreadAndTheFiberGoesOnOnTheLoop() {
         FiberLocal<String> who = new FiberLocal<>();
         List<String> r = LwtMain.run(() -> {
             Thread loop = Thread.currentThread();

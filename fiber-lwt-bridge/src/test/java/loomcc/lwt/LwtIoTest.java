@@ -268,6 +268,54 @@ class LwtIoTest {
     }
 
     @Test
+    void aCancelledReadExactlyLosesNoByte() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> {
+            Lwt<byte[]> first = c.in().readExactly(10);
+            LwtFiber.await(c.out().writeUtf8("ready\n"));
+            LwtFiber.await(c.out().flush());
+            while (c.in().buffered() < 5) {
+                LwtFiber.sleep(0.001);
+            }
+            first.cancel();
+            seen.add(first.isRejected());
+            LwtFiber.await(c.out().writeUtf8("go\n"));
+            LwtFiber.await(c.out().flush());
+            seen.add(new String(LwtFiber.await(c.in().readExactly(8)), StandardCharsets.US_ASCII));
+        }, a -> {
+            SocketChannel c = open(a);
+            assertEquals("ready", readLine(c));
+            send(c, "12345");
+            assertEquals("go", readLine(c));
+            send(c, "678");
+            readToEnd(c);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(), run.handlerErrors());
+        assertEquals(List.of(true, "12345678"), seen);
+    }
+
+    @Test
+    void aHugeAnnouncedLengthCostsOnlyTheBytesThatArrive() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        withServer(c -> {
+            try {
+                LwtFiber.await(c.in().readExactly(1_000_000_000));
+            } catch (Exception e) {
+                seen.add(e.getMessage());
+                seen.add(c.in().capacity());
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            send(c, new byte[1000]);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of("Input.readExactly: the input ended after 1000 of 1000000000 bytes", 64 * 1024), seen);
+    }
+
+    @Test
     void javaIoCodeRunsOnTheStreamsBlockingOnlyItsFiber() {
         var run = withServer(c -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(c.in().stream(), StandardCharsets.UTF_8));

@@ -307,4 +307,27 @@ class ProxyTest {
         assertEquals(9, current.getNow());
         assertEquals(9, bottom.promise().getNow());
     }
+
+    @Test
+    void aToolkitWaiterReturnedByABindFunctionKeepsItsDescriptionAndItsCancelPath() {
+        LwtMutex m = new LwtMutex();
+        assertTrue(m.lock().isFulfilled());   // held: the next lock waits
+        Resolver<Integer> source = Lwt.pending();
+        List<Lwt<Void>> locks = new ArrayList<>();
+        Lwt<Void> outer = source.promise().bind(x -> {
+            Lwt<Void> l = m.lock();
+            locks.add(l);
+            return l;
+        });
+        source.resolve(0);
+        assertTrue(locks.get(0).isProxy());
+        String waits = outer.waitsFor();
+        assertTrue(waits != null && waits.contains("lock()"), "waitsFor: " + waits);
+        assertEquals(waits, locks.get(0).waitsFor());
+        outer.cancel();                       // the waiter leaves the queue: the lock is not granted to it
+        assertThrows(Lwt.Canceled.class, locks.get(0)::getNow);
+        assertFalse(m.hasWaiters());
+        m.unlock();
+        assertFalse(m.isLocked());
+    }
 }

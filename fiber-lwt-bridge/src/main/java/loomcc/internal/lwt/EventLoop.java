@@ -3,11 +3,15 @@ package loomcc.internal.lwt;
 import loomcc.internal.Throwing;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -575,7 +579,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             if (t != null && t.deadline - virtualNanos <= 0) {
                 return;
             }
-            int io = sel == null ? 0 : interestsOtherThanAccept(sel);
+            int io = sel == null ? 0 : ioWaits(sel);
             if (externalWaits > 0 || io > 0) {
                 blockInRealTime(sel);
             } else if (t != null) {
@@ -590,8 +594,15 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
     }
 
-    /** 1 if a registered channel waits for a read, write or connect; -1 if only for accepts; else 0. */
-    private static int interestsOtherThanAccept(Selector sel) {
+    /**
+     * What the pending I/O means for a virtual clock: 1 if a channel waits for a read, write or
+     * connect that another thread or process ends (it holds the clock); -1 if the only waits are
+     * accepts (they keep the loop alive but do not hold the clock); else 0. A read or write whose
+     * other end is this same loop (a client and a server on one loop, as tests have them) is ended
+     * by the loop itself, so it neither holds the clock nor keeps the loop alive: see
+     * {@link #peerIsOnThisLoop}.
+     */
+    private static int ioWaits(Selector sel) {
         int found = 0;
         for (SelectionKey k : sel.keys()) {
             int ops;
@@ -600,14 +611,52 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             } catch (CancelledKeyException closed) {
                 continue;
             }
-            if ((ops & ~SelectionKey.OP_ACCEPT) != 0) {
+            if ((ops & SelectionKey.OP_CONNECT) != 0) {
                 return 1;
             }
-            if (ops != 0) {
+            if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_WRITE)) != 0) {
+                if (!(k.channel() instanceof SocketChannel sc) || !peerIsOnThisLoop(sc, sel)) {
+                    return 1;
+                }
+            } else if (ops != 0) {
                 found = -1;
             }
         }
         return found;
+    }
+
+    /**
+     * True when {@code sc}'s peer is a socket of this loop: a server socket registered here (sc is a
+     * client of one of our servers) or a socket registered here (sc is the server's side of one of
+     * our clients; clients made by LwtUnix.connect or LwtIo.connect are always registered).
+     */
+    private static boolean peerIsOnThisLoop(SocketChannel sc, Selector sel) {
+        if (!(remoteOf(sc) instanceof InetSocketAddress peer)) {
+            return false;
+        }
+        for (SelectionKey k : sel.keys()) {
+            SocketAddress a;
+            try {
+                a = k.channel() instanceof ServerSocketChannel ss ? ss.getLocalAddress()
+                        : k.channel() instanceof SocketChannel other && other != sc ? other.getLocalAddress() : null;
+            } catch (IOException closed) {
+                continue;                                 // NOTE: a channel closed meanwhile is nobody's peer
+            }
+            if (a instanceof InetSocketAddress mine && mine.getPort() == peer.getPort()
+                    && (mine.getAddress().equals(peer.getAddress())
+                        || (k.channel() instanceof ServerSocketChannel && mine.getAddress().isAnyLocalAddress()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static SocketAddress remoteOf(SocketChannel sc) {
+        try {
+            return sc.getRemoteAddress();
+        } catch (IOException closed) {
+            return null;
+        }
     }
 
     /** Waits for another thread's post (or, with a selector, a ready channel); no timeout. */

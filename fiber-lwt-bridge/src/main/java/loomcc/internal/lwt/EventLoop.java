@@ -586,8 +586,12 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                 virtualNanos = t.deadline;
             } else if (io < 0) {
                 blockInRealTime(sel);                     // only accepts pending
-            } else {
+            } else if (fibersOnlyWaitForTheLoop()) {
                 stop(deadlock());
+            } else {
+                // a fiber awaits another thread through loomcc.fiber.Fiber itself, which the count
+                // does not see: not a deadlock; the clock had nothing to jump to anyway
+                blockInRealTime(sel);
             }
         } catch (IOException x) {
             throw Throwing.sneaky(x);

@@ -111,7 +111,7 @@ public final class LwtStream<T> {
         }
         Producer<T> p = new Producer<>(this, v);
         producers.add(p);
-        return p.promise();
+        return p.promise().describedAs(this); // fiber dumps: the stream, its buffer and waiters
     }
 
     /**
@@ -160,7 +160,7 @@ public final class LwtStream<T> {
         }
         Consumer<T> c = new Consumer<>(this);
         consumers.add(c);
-        return c.promise();
+        return c.promise().describedAs(this); // fiber dumps: the stream, its buffer and waiters
     }
 
     /** A value left the buffer: the oldest waiting producer's value takes its place. */

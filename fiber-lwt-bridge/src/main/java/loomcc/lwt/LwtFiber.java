@@ -356,7 +356,8 @@ public final class LwtFiber {
      * has passed, the body's outcome is dropped for the timeout: a value it still returns, or a
      * different exception it throws (added to the {@code TimeoutException} as suppressed), except a
      * {@code Canceled} sent by someone else (the fiber itself was cancelled), which comes out as it
-     * is. Nested timeouts work: each one only answers for its own deadline.
+     * is. Nested timeouts work: each one only answers for its own deadline. The deadline is on the
+     * loop's clock ({@link LwtUnix#now()}: virtual time under {@link LwtMain#runWithVirtualClock}).
      *
      * <p>If the deadline passes while the fiber is not suspended in an await (it runs a
      * {@link #detached} block, or its resume is already on its way), nothing is interrupted; the

@@ -54,6 +54,8 @@ public final class LwtUnix {
      * A task fulfilled after {@code seconds} ({@code Lwt_unix.sleep}); {@code sleep(0)} resolves on
      * the loop's next turn. Timers fire in deadline order, ties in creation order. Cancelling it
      * rejects it with {@link Lwt.Canceled} and removes its timer. {@code POSITIVE_INFINITY}: never.
+     * The delay is on the loop's clock ({@link #now()}: virtual time under
+     * {@link LwtMain#runWithVirtualClock}).
      *
      * @param seconds the delay, at least 0
      * @return the promise
@@ -77,7 +79,8 @@ public final class LwtUnix {
      * Runs {@code f}, and rejects with {@link TimeoutException} if its promise is not resolved within
      * {@code seconds}, cancelling it ({@code Lwt_unix.with_timeout}: a pick between the two). If
      * {@code f}'s promise resolves first, the timer is cancelled. What {@code f} throws rejects the
-     * result.
+     * result. The limit is on the loop's clock ({@link #now()}: virtual time under
+     * {@link LwtMain#runWithVirtualClock}).
      *
      * @param seconds the time limit, at least 0
      * @param f       the work

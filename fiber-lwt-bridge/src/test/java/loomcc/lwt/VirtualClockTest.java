@@ -233,6 +233,39 @@ class VirtualClockTest {
     }
 
     @Test
+    void aFibersWithTimeoutRunsOnTheVirtualClockNestedOnesIncluded() {
+        List<String> log = LwtMain.runWithVirtualClock(() -> LwtFiber.start(() -> {
+            List<String> l = new ArrayList<>();
+            try {
+                LwtFiber.withTimeout(60, () -> {
+                    try {
+                        return LwtFiber.withTimeout(3600, () -> {
+                            LwtFiber.sleep(7200);
+                            return "slept";
+                        });
+                    } catch (TimeoutException inner) {
+                        return "inner timeout at " + LwtUnix.now();     // not this one: 3600 is later
+                    } finally {
+                        l.add("inner body left at " + LwtUnix.now());   // the outer deadline cancelled it
+                    }
+                });
+            } catch (TimeoutException e) {
+                l.add("outer timeout at " + LwtUnix.now());
+            }
+            try {
+                l.add(LwtFiber.withTimeout(10, () -> {
+                    LwtFiber.sleep(9.5);
+                    return "in time at " + LwtUnix.now();
+                }));
+            } catch (TimeoutException e) {
+                l.add("unexpected " + e);
+            }
+            return l;
+        }));
+        assertEquals(List.of("inner body left at 60.0", "outer timeout at 60.0", "in time at 69.5"), log);
+    }
+
+    @Test
     void aCancelledSleepLeavesNoTimerToJumpTo() {
         double end = LwtMain.runWithVirtualClock(() -> {
             Lwt<Void> far = LwtUnix.sleep(1000);

@@ -586,8 +586,12 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                 virtualNanos = t.deadline;
             } else if (io < 0) {
                 blockInRealTime(sel);                     // only accepts pending
-            } else {
+            } else if (fibersOnlyWaitForTheLoop()) {
                 stop(deadlock());
+            } else {
+                // a fiber awaits another thread through loomcc.fiber.Fiber itself, which the count
+                // does not see: not a deadlock; the clock had nothing to jump to anyway
+                blockInRealTime(sel);
             }
         } catch (IOException x) {
             throw Throwing.sneaky(x);
@@ -1016,8 +1020,22 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                             + " running on the pool)" : "")
                     + "; nothing will resume them (their finally blocks will not run), and what arrives"
                     + " for them later (a completion, a callback, the end of a detached block) is dropped."
-                    + " Cancel them, or resolve what they wait on, before the main promise resolves.");
+                    + " Cancel them, or resolve what they wait on, before the main promise resolves."
+                    + " They are: " + abandonedNames());
         }
+    }
+
+    /** The names of the fibers still live, the first {@link #MAX_UNSEEN_LISTED} of them, for the warning. */
+    private String abandonedNames() {
+        List<Fiber<?>> live = Fiber.live(this);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < live.size() && i < MAX_UNSEEN_LISTED; i++) {
+            sb.append(i == 0 ? "'" : ", '").append(live.get(i).name()).append('\'');
+        }
+        if (live.size() > MAX_UNSEEN_LISTED) {
+            sb.append(" and ").append(live.size() - MAX_UNSEEN_LISTED).append(" more");
+        }
+        return sb.append(" (LwtFiber.dump() before the end shows what each waits for).").toString();
     }
 
     /** Cycles run so far; for tests (an idle loop must not spin). */

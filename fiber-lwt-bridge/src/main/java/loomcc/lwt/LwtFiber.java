@@ -361,7 +361,8 @@ public final class LwtFiber {
      *
      * <p>A {@link #detached} block running at the deadline is not interrupted: {@code detached}
      * throws the {@code Canceled} when the block returns (LwtFiber's cancel rules), and this then
-     * throws the {@code TimeoutException}.     *
+     * throws the {@code TimeoutException}.
+     *
      * @param seconds the time limit, at least 0
      * @param body    the work, run at once in this fiber
      * @param <T>     the body's value type

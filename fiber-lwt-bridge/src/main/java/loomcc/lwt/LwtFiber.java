@@ -359,9 +359,9 @@ public final class LwtFiber {
      * is. Nested timeouts work: each one only answers for its own deadline. The deadline is on the
      * loop's clock ({@link LwtUnix#now()}: virtual time under {@link LwtMain#runWithVirtualClock}).
      *
-     * <p>If the deadline passes while the fiber is not suspended in an await (it runs a
-     * {@link #detached} block, or its resume is already on its way), nothing is interrupted; the
-     * timeout still wins when the body ends.
+     * <p>A {@link #detached} block running at the deadline is not interrupted: {@code detached}
+     * throws the {@code Canceled} when the block returns (LwtFiber's cancel rules), and this then
+     * throws the {@code TimeoutException}.
      *
      * @param seconds the time limit, at least 0
      * @param body    the work, run at once in this fiber

@@ -174,6 +174,26 @@ class WithTimeoutFiberTest {
     }
 
     @Test
+    void aDetachedBlockAtTheDeadlineEndsThenTheTimeoutIsThrown() {
+        boolean[] blockEnded = {false};
+        LwtMain.run(() -> LwtFiber.start(() -> {
+            TimeoutException t = assertThrows(TimeoutException.class, () -> LwtFiber.withTimeout(0.01,
+                    () -> LwtFiber.detached(() -> {
+                        try {
+                            Thread.sleep(100);        // a blocking call on the pool, past the deadline
+                        } catch (InterruptedException e) {
+                            throw new AssertionError("interrupted", e);
+                        }
+                        blockEnded[0] = true;
+                        return 1;
+                    })));
+            assertInstanceOf(Lwt.Canceled.class, t.getCause());
+            assertTrue(blockEnded[0], "the block was not left to run on");
+            return null;
+        }));
+    }
+
+    @Test
     void badInputAndMisuse() {
         LwtMain.runWithVirtualClock(() -> {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> LwtFiber.withTimeout(1, () -> 1));

@@ -64,7 +64,7 @@ public final class ServerBench {
 
     /**
      * The issue's three loads. The request counts give each run about half a second here at -c 50
-     * (1000 clients make redis-benchmark itself the bottleneck: 10 000 requests take 1-2 s).
+     * (1000 clients make redis-benchmark itself the bottleneck: 20 000 requests take 1-4 s).
      */
     public static final List<Load> LOADS = List.of(new Load(50, 1, 20_000), new Load(50, 16, 400_000),
             new Load(1000, 1, 20_000));

@@ -76,7 +76,7 @@ public final class LwtCondition<T> {
         CondWaiter<T> w = new CondWaiter<>(this);
         waiters.add(w);
         if (mutex == null) {
-            return w.promise().describedAs(this); // fiber dumps: the condition
+            return w.promise();
         }
         mutex.unlock();
         // Relock on both paths before anything downstream runs; the relock itself is not
@@ -85,7 +85,7 @@ public final class LwtCondition<T> {
         return w.promise()
                 .recover(error -> relock(mutex).bind(held -> Lwt.<T>failed(error)))
                 .bind(value -> relock(mutex).map(held -> value))
-                .describedAs(this);               // fiber dumps: the condition
+                ;
     }
 
     /** Locks {@code mutex} with a promise that cancel cannot reach. */

@@ -75,7 +75,7 @@ public final class LwtMutex {
         }
         LockWaiter w = new LockWaiter(this);
         waiters.add(w);
-        return w.promise().describedAs(this); // fiber dumps: "waits for LwtMutex@..[locked, n waiting]"
+        return w.promise();
     }
 
     /**

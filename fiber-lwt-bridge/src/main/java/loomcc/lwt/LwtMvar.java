@@ -82,7 +82,7 @@ public final class LwtMvar<T> {
         }
         Putter<T> p = new Putter<>(this, v);
         putters.add(p);
-        return p.promise().describedAs(this); // fiber dumps: the box
+        return p.promise();
     }
 
     /** The box is empty: hand {@code v} to the oldest taker, or keep it. */
@@ -106,7 +106,7 @@ public final class LwtMvar<T> {
         }
         Taker<T> t = new Taker<>(this);
         takers.add(t);
-        return t.promise().describedAs(this); // fiber dumps: the box
+        return t.promise();
     }
 
     /** Takes the value out of a full box; the oldest putter refills it. */

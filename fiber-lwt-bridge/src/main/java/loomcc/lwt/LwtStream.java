@@ -120,7 +120,7 @@ public final class LwtStream<T> {
         }
         Producer<T> p = new Producer<>(this, v);
         producers.add(p);
-        return p.promise().describedAs(this); // fiber dumps: the stream, its buffer and waiters
+        return p.promise();
     }
 
     /**
@@ -170,7 +170,7 @@ public final class LwtStream<T> {
         }
         Consumer<T> c = new Consumer<>(this);
         consumers.add(c);
-        return c.promise().describedAs(this); // fiber dumps: the stream, its buffer and waiters
+        return c.promise();
     }
 
     /** A value left the buffer: the oldest waiting producer's value takes its place. */

@@ -111,8 +111,8 @@ class FiberDumpTest {
                 return d;
             });
         });
-        assertMatches(dump, "\"locker\" suspended for [^\n]*, waits for LwtMutex@\\p{XDigit}+\\[locked, 1 waiting\\]\n");
-        assertMatches(dump, "\"reader\" suspended for [^\n]*, waits for LwtStream@\\p{XDigit}+\\[open, 0 buffered, 1 waiting in next\\]\n");
+        assertMatches(dump, "\"locker\" suspended for [^\n]*, waits for LwtMutex@\\p{XDigit}+\\.lock\\(\\)\n");
+        assertMatches(dump, "\"reader\" suspended for [^\n]*, waits for LwtStream@\\p{XDigit}+\\.next\\(\\)\n");
         assertMatches(dump, "\"taker\" suspended for [^\n]*, waits for LwtMvar@");
     }
 

@@ -32,9 +32,9 @@ import loomcc.lwt.Resolver;
  *             waiter per value: a task, its Resolver and the waiter node); resolverHandOff does the
  *             same with one Lwt.task() per value and a field as the one-slot mailbox (no cancel
  *             safety, no end, no back-pressure).
- *   *Promises the same hand-offs in promise code, one per invocation, without fibers or a
- *             loop turn (steadier numbers): streamHandOffPromises is a waiting next() then the
- *             push that fulfils it, resolverHandOffPromises a task and its resolve.
+ *   *Promises the same hand-offs in promise code on a running loop, without fibers or a loop
+ *             turn (steadier numbers): streamHandOffPromises is a waiting next() then the push
+ *             that fulfils it, resolverHandOffPromises a task and its resolve.
  *   mutex*    one contended lock() (the mutex is held: the waiter queues) and the unlock() that
  *             hands the mutex to it, in promise code: mutexWithWaiter uses LwtMutex (a waiter
  *             node, a task and its Resolver), resolverMutex a hand-written flag and FIFO of
@@ -43,9 +43,9 @@ import loomcc.lwt.Resolver;
  *             gc.alloc.rate.norm is the allocation per pair (issue 10: nothing beyond the resolved
  *             promise lock() returns, which is a shared constant: 0 B/op).
  *
- * The fiber benchmarks run OPS ops in one LwtMain.run per invocation (the loop start is amortised
- * over them), and JMH divides by OPS; the others are one op per invocation. Average time per op,
- * in nanoseconds; the results go back to JMH.
+ * Each benchmark but uncontendedLock runs OPS ops in one LwtMain.run per invocation (the loop
+ * start is amortised over them; promises are cheapest on a running loop), and JMH divides by OPS.
+ * Average time per op, in nanoseconds; the results go back to JMH.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -82,7 +82,10 @@ public class ToolkitBench {
         });
     }
 
-    /** The one-slot mailbox of resolverHandOff: the consumer's pending promise, or null. */
+    /**
+     * The one-slot mailbox of resolverHandOff (the consumer's pending promise, or null); also where
+     * resolverHandOffPromises publishes its task.
+     */
     private Resolver<Integer> slot;
 
     @Benchmark
@@ -117,50 +120,75 @@ public class ToolkitBench {
         });
     }
 
-    /** A stream with no value in, for the promise-level hand-off. */
-    private final LwtStream<Integer> empty = LwtStream.unbounded();
-
-    /** Promise code: a waiting next(), then the push that hands it the value. */
+    /** Promise code: a waiting next(), then the push that hands it the value; OPS times on a loop. */
     @Benchmark
-    public Lwt<Optional<Integer>> streamHandOffPromises() {
-        Lwt<Optional<Integer>> n = empty.next();
-        empty.push(1);
-        return n;
+    @OperationsPerInvocation(OPS)
+    public long streamHandOffPromises() {
+        return LwtMain.run(() -> {
+            LwtStream<Integer> s = LwtStream.unbounded();
+            long got = 0;
+            for (int i = 0; i < OPS; i++) {
+                Lwt<Optional<Integer>> n = s.next();
+                s.push(i);
+                got += n.getNow().get();
+            }
+            return Lwt.resolved(got);
+        });
     }
 
-    /** The same with one task: wait, then resolve. */
+    /** The same with one task per value: wait, then resolve. */
     @Benchmark
-    public Lwt<Integer> resolverHandOffPromises() {
-        Resolver<Integer> r = Lwt.task();
-        r.resolve(1);
-        return r.promise();
+    @OperationsPerInvocation(OPS)
+    public long resolverHandOffPromises() {
+        return LwtMain.run(() -> {
+            long got = 0;
+            for (int i = 0; i < OPS; i++) {
+                Resolver<Integer> r = Lwt.task();
+                slot = r;                    // the waiter is published, as a queued one is: no scalar replacement
+                r.resolve(i);
+                got += r.promise().getNow();
+            }
+            slot = null;
+            return Lwt.resolved(got);
+        });
     }
 
     // ----------------------------------------------------------------------------- mutexes
 
-    /** Always locked between invocations, with nobody waiting. */
-    private final LwtMutex held = new LwtMutex();
-    private final HandMutex handHeld = new HandMutex();
-
-    {
-        held.lock();
-        handHeld.lock();
-    }
-
-    /** One contended lock() (the waiter queues) and the unlock() that hands the mutex to it. */
+    /** One contended lock() (the waiter queues) and the unlock() that hands the mutex to it; OPS times. */
     @Benchmark
-    public Lwt<Void> mutexWithWaiter() {
-        Lwt<Void> w = held.lock();
-        held.unlock();
-        return w;
+    @OperationsPerInvocation(OPS)
+    public long mutexWithWaiter() {
+        return LwtMain.run(() -> {
+            LwtMutex m = new LwtMutex();
+            m.lock();
+            long granted = 0;
+            for (int i = 0; i < OPS; i++) {
+                Lwt<Void> w = m.lock();
+                m.unlock();
+                granted += w.isFulfilled() ? 1 : 0;
+            }
+            m.unlock();
+            return Lwt.resolved(granted);
+        });
     }
 
     /** The same with a hand-written FIFO of tasks (no cancel safety). */
     @Benchmark
-    public Lwt<Void> resolverMutex() {
-        Lwt<Void> w = handHeld.lock();
-        handHeld.unlock();
-        return w;
+    @OperationsPerInvocation(OPS)
+    public long resolverMutex() {
+        return LwtMain.run(() -> {
+            HandMutex m = new HandMutex();
+            m.lock();
+            long granted = 0;
+            for (int i = 0; i < OPS; i++) {
+                Lwt<Void> w = m.lock();
+                m.unlock();
+                granted += w.isFulfilled() ? 1 : 0;
+            }
+            m.unlock();
+            return Lwt.resolved(granted);
+        });
     }
 
     /** The hand-written lock: a flag and a FIFO of tasks, as one would write it with Resolvers. */

@@ -52,6 +52,9 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
     @Override
     public String describe(Lwt<Object> p) {
         Object what = p.description();
+        if (what == null) {
+            what = p.waitsFor();   // a promise that waits on a toolkit waiter: withLock, await(mutex)
+        }
         return what != null ? what.toString() : "a promise " + p;
     }
 

@@ -31,6 +31,9 @@ import java.util.Objects;
  * again at once when it is free, which is when {@code Canceled} comes out; when another holder has
  * it, the fiber's claim is queued and counts as held (so the {@code unlock()} in the fiber's
  * {@code finally} stays right), but the fiber's handler runs before that holder has unlocked.
+ * A {@code signal} taken by a waiter whose fiber is cancelled before it ran again (its resume
+ * deferred past the loop's nesting bound) goes to the next waiter when no mutex was given; with a
+ * mutex it is spent on the cancelled waiter.
  *
  * @param <T> the type of the value a signal carries
  */
@@ -73,7 +76,7 @@ public final class LwtCondition<T> {
         CondWaiter<T> w = new CondWaiter<>(this);
         waiters.add(w);
         if (mutex == null) {
-            return w.promise();
+            return w.promise().describedAs(this); // fiber dumps: the condition
         }
         mutex.unlock();
         // Relock on both paths before anything downstream runs; the relock itself is not
@@ -81,7 +84,8 @@ public final class LwtCondition<T> {
         // resolve this without the mutex.
         return w.promise()
                 .recover(error -> relock(mutex).bind(held -> Lwt.<T>failed(error)))
-                .bind(value -> relock(mutex).map(held -> value));
+                .bind(value -> relock(mutex).map(held -> value))
+                .describedAs(this);               // fiber dumps: the condition
     }
 
     /** Locks {@code mutex} with a promise that cancel cannot reach. */
@@ -151,7 +155,11 @@ public final class LwtCondition<T> {
         return now;
     }
 
-    /** @return true when some {@code await} is waiting */
+    /**
+     * Whether some {@code await} is waiting.
+     *
+     * @return true when some {@code await} is waiting
+     */
     public boolean hasWaiters() {
         return !waiters.isEmpty();
     }

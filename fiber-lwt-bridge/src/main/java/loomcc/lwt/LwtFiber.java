@@ -365,6 +365,7 @@ public final class LwtFiber {
      *
      * @param seconds the time limit, at least 0
      * @param body    the work, run at once in this fiber
+     * @param <T>     the body's value type
      * @return the body's value, if it ends before the deadline
      * @throws TimeoutException         if the deadline passed first
      * @throws IllegalArgumentException if {@code seconds} is negative or NaN

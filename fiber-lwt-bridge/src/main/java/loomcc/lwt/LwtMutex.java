@@ -75,7 +75,7 @@ public final class LwtMutex {
         }
         LockWaiter w = new LockWaiter(this);
         waiters.add(w);
-        return w.promise();
+        return w.promise().describedAs(this); // fiber dumps: "waits for LwtMutex@..[locked, n waiting]"
     }
 
     /**
@@ -126,12 +126,20 @@ public final class LwtMutex {
         });
     }
 
-    /** @return true while some caller holds the mutex */
+    /**
+     * Whether some caller holds the mutex.
+     *
+     * @return true while some caller holds the mutex
+     */
     public boolean isLocked() {
         return locked;
     }
 
-    /** @return true when some {@code lock()} is waiting for it */
+    /**
+     * Whether some {@code lock()} waits for the mutex.
+     *
+     * @return true when some {@code lock()} is waiting for it
+     */
     public boolean hasWaiters() {
         return !waiters.isEmpty();
     }

@@ -48,13 +48,21 @@ public final class LwtMvar<T> {
     /**
      * A full box. Any thread.
      *
+     * @param value the value in it
+     * @param <T>   the value type
+     * @return the box
      * @throws NullPointerException if {@code value} is null
      */
     public static <T> LwtMvar<T> of(T value) {
         return new LwtMvar<>(Objects.requireNonNull(value, "LwtMvar.of: value (an empty box is LwtMvar.empty())"));
     }
 
-    /** An empty box. Any thread. */
+    /**
+     * An empty box. Any thread.
+     *
+     * @param <T> the value type
+     * @return the box
+     */
     public static <T> LwtMvar<T> empty() {
         return new LwtMvar<>(null);
     }
@@ -62,6 +70,7 @@ public final class LwtMvar<T> {
     /**
      * Puts {@code v} in the box, waiting while it is full.
      *
+     * @param v the value
      * @return resolved once the value is in (or handed to a taker); cancelable while waiting
      * @throws NullPointerException if {@code v} is null
      */
@@ -73,7 +82,7 @@ public final class LwtMvar<T> {
         }
         Putter<T> p = new Putter<>(this, v);
         putters.add(p);
-        return p.promise();
+        return p.promise().describedAs(this); // fiber dumps: the box
     }
 
     /** The box is empty: hand {@code v} to the oldest taker, or keep it. */
@@ -97,7 +106,7 @@ public final class LwtMvar<T> {
         }
         Taker<T> t = new Taker<>(this);
         takers.add(t);
-        return t.promise();
+        return t.promise().describedAs(this); // fiber dumps: the box
     }
 
     /** Takes the value out of a full box; the oldest putter refills it. */
@@ -114,12 +123,20 @@ public final class LwtMvar<T> {
         return v;
     }
 
-    /** @return the value, taken out of the box, if it is full; never waits */
+    /**
+     * Takes the value out of the box if it is full, without waiting.
+     *
+     * @return the value, taken out of the box, if it is full; never waits
+     */
     public Optional<T> takeNow() {
         return value == null ? Optional.empty() : Optional.of(empty1());
     }
 
-    /** @return true when the box is empty */
+    /**
+     * Whether the box is empty.
+     *
+     * @return true when the box is empty
+     */
     public boolean isEmpty() {
         return value == null;
     }

@@ -81,6 +81,7 @@ public final class LwtScope implements AutoCloseable {
     /**
      * Opens a scope, owned by the calling fiber.
      *
+     * @return the new scope
      * @throws IllegalStateException outside a fiber
      */
     public static LwtScope open() {
@@ -92,6 +93,8 @@ public final class LwtScope implements AutoCloseable {
      * Forks {@code body} into a new fiber owned by this scope: {@link LwtFiber#start}, whose body
      * starts at once and runs until its first await of a pending promise.
      *
+     * @param body the fork's body
+     * @param <T>  its value type
      * @return the fork's promise (cancelling it fails the scope, unless the body catches the
      *         {@code Canceled}); rejected with {@code Canceled}, the body not run, after the scope
      *         failed
@@ -129,6 +132,8 @@ public final class LwtScope implements AutoCloseable {
      * Registers {@code resource} to be closed when the scope closes, after every fork has ended,
      * in the reverse order of registration.
      *
+     * @param resource what to close
+     * @param <C>      its type
      * @return {@code resource}
      * @throws IllegalStateException once {@link #close} was called; the resource is closed first
      *         (its failure suppressed in this exception), so nothing leaks

@@ -77,6 +77,9 @@ public final class LwtStream<T> {
     /**
      * A stream that holds at most {@code capacity} values: a {@code push} beyond waits.
      *
+     * @param capacity how many values it holds, at least 1
+     * @param <T>      the value type
+     * @return the stream
      * @throws IllegalArgumentException if {@code capacity} is less than 1
      */
     public static <T> LwtStream<T> bounded(int capacity) {
@@ -87,7 +90,12 @@ public final class LwtStream<T> {
         return new LwtStream<>(capacity);
     }
 
-    /** A stream with no bound: {@code push} never waits. */
+    /**
+     * A stream with no bound: {@code push} never waits.
+     *
+     * @param <T> the value type
+     * @return the stream
+     */
     public static <T> LwtStream<T> unbounded() {
         return new LwtStream<>(Integer.MAX_VALUE);
     }
@@ -96,6 +104,7 @@ public final class LwtStream<T> {
      * Adds {@code v}, waiting while the stream is full. A consumer waiting in {@code next} gets it
      * at once (its code runs before this returns, unless the nesting bound defers it).
      *
+     * @param v the value
      * @return resolved once the value is in; cancelable while waiting; rejected with {@link Closed}
      *         after {@code close}, or with the failure after {@code fail} (also if that happens while
      *         it waits)
@@ -111,12 +120,13 @@ public final class LwtStream<T> {
         }
         Producer<T> p = new Producer<>(this, v);
         producers.add(p);
-        return p.promise();
+        return p.promise().describedAs(this); // fiber dumps: the stream, its buffer and waiters
     }
 
     /**
      * Adds {@code v} if there is room, without waiting.
      *
+     * @param v the value
      * @return false when the stream is full, closed or failed
      * @throws NullPointerException if {@code v} is null
      */
@@ -160,7 +170,7 @@ public final class LwtStream<T> {
         }
         Consumer<T> c = new Consumer<>(this);
         consumers.add(c);
-        return c.promise();
+        return c.promise().describedAs(this); // fiber dumps: the stream, its buffer and waiters
     }
 
     /** A value left the buffer: the oldest waiting producer's value takes its place. */
@@ -191,6 +201,7 @@ public final class LwtStream<T> {
      * Ends the stream with {@code error}: the values already in are still delivered, then
      * {@code next} is rejected with it (every time); waiting and later pushes are rejected with it.
      *
+     * @param error the failure
      * @throws NullPointerException  if {@code error} is null
      * @throws IllegalStateException if the stream already ended (the error is its cause: not lost)
      */
@@ -229,12 +240,20 @@ public final class LwtStream<T> {
         }
     }
 
-    /** @return true once {@code close} or {@code fail} was called */
+    /**
+     * Whether the stream has ended.
+     *
+     * @return true once {@code close} or {@code fail} was called
+     */
     public boolean isClosed() {
         return state != OPEN;
     }
 
-    /** @return the number of values buffered (not counting pushes that wait) */
+    /**
+     * The number of values in the stream.
+     *
+     * @return the number of values buffered (not counting pushes that wait)
+     */
     public int size() {
         return buffer.size();
     }
@@ -412,6 +431,8 @@ public final class LwtStream<T> {
         private static final long serialVersionUID = 1L;
 
         /**
+         * A rejection with {@code message}.
+         *
          * @param message what was closed, and which operation found it so
          */
         public Closed(String message) {

@@ -93,8 +93,9 @@ final class WaitQueue<W extends WaitQueue.Waiter<?>> {
      * One waiting operation: the write end of the cancelable promise ({@link Lwt#task()}) handed to
      * the caller, and its place in a {@link WaitQueue}. It is registered as the promise's
      * {@code onCancel} callback (no extra node: the waiter is the callback), so cancelling the
-     * promise runs {@link #cancelled} before the promise's other callbacks; and it describes itself
-     * for fiber dumps ({@link Lwt#waitsFor()}).
+     * promise runs {@link #cancelled} before the promise's other callbacks; and it is the promise's
+     * label for fiber dumps ({@link Lwt#describedAs}), so a fiber waiting on it shows as waiting
+     * for {@code LwtMutex@1b2c3d.lock()}, {@code LwtStream@....next()} and so on.
      *
      * @param <V> the promise's value type
      */
@@ -117,6 +118,7 @@ final class WaitQueue<W extends WaitQueue.Waiter<?>> {
                 this.resolver = Lwt.task();
                 this.onCancel = true;
                 resolver.promise().addCallback(this);
+                resolver.promise().describedAs(this);   // LwtFiber.dump(): "LwtMutex@1b2c3d.lock()"
             } else {
                 this.resolver = null;
             }

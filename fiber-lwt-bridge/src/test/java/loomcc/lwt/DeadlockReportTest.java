@@ -43,6 +43,17 @@ class DeadlockReportTest {
     }
 
     @Test
+    void underTheVirtualClockTheDeadlockCarriesTheDumpToo() {
+        DeadlockException e = assertThrows(DeadlockException.class, () -> LwtMain.runWithVirtualClock(() ->
+                LwtFiber.start("virtual-stuck", () -> {
+                    LwtFiber.sleep(3600);             // an hour of virtual time, then for ever
+                    return LwtFiber.await(Lwt.<String>pending().promise());
+                })));
+        assertTrue(e.getMessage().contains("\"virtual-stuck\" suspended for 0.0 s, waits for a promise"), e.getMessage());
+        assertTrue(e.getMessage().contains("loop time 3600.0 s"), e.getMessage());
+    }
+
+    @Test
     void thePropertyMakesADeadlockThrow() {
         String old = System.setProperty("loomcc.deadlock", "throw");
         try {

@@ -90,6 +90,33 @@ class FiberDumpTest {
     }
 
     @Test
+    void theToolkitsWaitsNameWhatTheyWaitOn() {
+        String dump = LwtMain.run(() -> {
+            LwtMutex mutex = new LwtMutex();
+            LwtStream<String> stream = LwtStream.unbounded();
+            LwtMvar<String> box = LwtMvar.empty();
+            Lwt<Void> holder = LwtFiber.start("holder", () -> {
+                LwtFiber.await(mutex.lock());
+                LwtFiber.sleep(3600);
+                return null;
+            });
+            Lwt<Void> locker = LwtFiber.start("locker", () -> LwtFiber.await(mutex.lock()));
+            Lwt<?> reader = LwtFiber.start("reader", () -> LwtFiber.await(stream.next()));
+            Lwt<String> taker = LwtFiber.start("taker", () -> LwtFiber.await(box.take()));
+            return LwtFiber.start(() -> {
+                String d = LwtFiber.dump();
+                for (Lwt<?> p : List.of(holder, locker, reader, taker)) {
+                    p.cancel();
+                }
+                return d;
+            });
+        });
+        assertMatches(dump, "\"locker\" suspended for [^\n]*, waits for LwtMutex@\\p{XDigit}+\\[locked, 1 waiting\\]\n");
+        assertMatches(dump, "\"reader\" suspended for [^\n]*, waits for LwtStream@\\p{XDigit}+\\[open, 0 buffered, 1 waiting in next\\]\n");
+        assertMatches(dump, "\"taker\" suspended for [^\n]*, waits for LwtMvar@");
+    }
+
+    @Test
     void endedFibersLeaveTheDump() {
         String dump = LwtMain.run(() -> {
             LwtFiber.start("quick", () -> 1);

@@ -64,6 +64,20 @@ class FiberNamesTest {
     }
 
     @Test
+    void theWarningAboutFibersLeftSuspendedNamesThem() {
+        try (LogCapture log = new LogCapture()) {
+            LwtMain.run(() -> {
+                LwtFiber.start("left-behind", () -> LwtFiber.await(Lwt.pending().promise()));
+                LwtFiber.start(() -> LwtFiber.await(Lwt.pending().promise()));
+                return Lwt.resolved(null);
+            });
+            String w = log.messages(java.util.logging.Level.WARNING).stream()
+                    .filter(m -> m.contains("still suspended")).findFirst().orElseThrow();
+            assertTrue(w.contains("They are: 'left-behind', 'fiber-2'"), w);
+        }
+    }
+
+    @Test
     void aNullNameIsRefusedAndSaysWhatToUseInstead() {
         NullPointerException e = assertThrows(NullPointerException.class,
                 () -> LwtMain.run(() -> LwtFiber.start((String) null, () -> 1)));

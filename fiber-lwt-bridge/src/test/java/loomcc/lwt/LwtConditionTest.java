@@ -17,7 +17,7 @@ class LwtConditionTest {
     @Test
     void signalWakesTheOldestWaiterAndIsLostWhenNobodyWaits() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtCondition<String> c = new LwtCondition<>();
             c.signal("lost");
             c.await(null).map(v -> {
@@ -41,7 +41,7 @@ class LwtConditionTest {
     @Test
     void broadcastWakesEveryoneWaitingNowButNotWhoWaitsMeanwhile() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtCondition<Integer> c = new LwtCondition<>();
             c.await(null).map(v -> {
                 o.expect(1);
@@ -64,7 +64,7 @@ class LwtConditionTest {
 
     @Test
     void broadcastErrorRejectsEveryWaiter() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtCondition<Integer> c = new LwtCondition<>();
             Lwt<Integer> a = c.await(null);
             Lwt<Integer> b = c.await(null);
@@ -79,7 +79,7 @@ class LwtConditionTest {
     @Test
     void awaitReleasesTheMutexAndHoldsItAgainWhenWoken() {
         List<String> log = new ArrayList<>();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             LwtCondition<Void> nonEmpty = new LwtCondition<>();
             ArrayDeque<String> queue = new ArrayDeque<>();
@@ -123,7 +123,7 @@ class LwtConditionTest {
     @Test
     void aCancelledAwaitHoldsTheMutexAgainBeforeCanceledComesOut() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             LwtCondition<Integer> c = new LwtCondition<>();
             m.lock();
@@ -153,7 +153,7 @@ class LwtConditionTest {
     @Test
     void aFiberCancelledInAwaitHoldsTheFreeMutexWhenCanceledComesOut() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             LwtCondition<Integer> c = new LwtCondition<>();
             Lwt<Object> f = LwtFiber.start(() -> {
@@ -183,7 +183,7 @@ class LwtConditionTest {
         // queued and counts as held: its finally's unlock() pays it back, and the mutex is neither
         // unlocked under the holder nor left locked.
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             LwtCondition<Integer> c = new LwtCondition<>();
             Lwt<Object> waiter = LwtFiber.start(() -> {
@@ -223,7 +223,7 @@ class LwtConditionTest {
     @Test
     void aSignalLostToAFiberCancelledBeforeItRanGoesToTheNextWaiter() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtCondition<String> c = new LwtCondition<>();
             Toolkit.FiberRef b = new Toolkit.FiberRef();
             Lwt<Object> bDone = LwtFiber.start(b.capture(() -> {
@@ -260,12 +260,12 @@ class LwtConditionTest {
 
     @Test
     void aWaitingAwaitSaysWhatItWaitsFor() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtCondition<Integer> c = new LwtCondition<>();
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Integer> w = c.await(m);
-            assertTrue(w.waitsFor().startsWith("LwtCondition@") && w.waitsFor().endsWith(".await()"), w.waitsFor());
+            assertTrue(Toolkit.waitsFor(w).startsWith("LwtCondition@") && Toolkit.waitsFor(w).endsWith(".await()"), Toolkit.waitsFor(w));
             c.signal(1);
             assertEquals(1, w.getNow());
             m.unlock();

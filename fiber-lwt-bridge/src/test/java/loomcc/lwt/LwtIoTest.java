@@ -393,6 +393,36 @@ class LwtIoTest {
     }
 
     @Test
+    void aWriterThatAwaitsEachWriteToASlowReaderHoldsAtMostABufferAndOneWrite() {
+        int[] maxBuffered = {0};
+        byte[] kilo = new byte[1024];
+        var run = withServer(c -> {
+            for (int i = 0; i < 20 * 1024; i++) {          // 20 MB in 1 KiB writes
+                LwtFiber.await(c.out().write(kilo));
+                maxBuffered[0] = Math.max(maxBuffered[0], c.out().buffered());
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            long total = 0;
+            try {
+                Thread.sleep(200);                         // let the socket and the buffer fill
+                ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                int n;
+                while ((n = c.read(buf.clear())) >= 0) {
+                    total += n;
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            close(c);
+            return total;
+        });
+        assertEquals(20L << 20, run.client());
+        assertTrue(maxBuffered[0] <= 64 * 1024 + 1024, "buffered up to " + maxBuffered[0]);
+        assertTrue(maxBuffered[0] > 32 * 1024, "the reader was slow: the buffer should have filled, max " + maxBuffered[0]);
+    }
+
+    @Test
     void smallWritesAreBufferedUntilFlushAndGoOutInOrder() {
         var run = withServer(c -> {
             LwtIo.Output out = c.out();

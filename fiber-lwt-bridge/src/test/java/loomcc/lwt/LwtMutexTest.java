@@ -17,7 +17,7 @@ class LwtMutexTest {
 
     @Test
     void anUnlockedMutexIsGrantedAtOnceAndUnlockedByUnlock() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             assertFalse(m.isLocked());
             Lwt<Void> l = m.lock();
@@ -44,7 +44,7 @@ class LwtMutexTest {
     void waitersGetTheMutexInTheOrderTheyAskedAndOneAtATime() {
         Order o = new Order();
         List<Integer> inside = new ArrayList<>();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             List<Lwt<Void>> fibers = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -75,7 +75,7 @@ class LwtMutexTest {
     @Test
     void aCancelledWaiterLeavesTheQueueAndTheMutexIsNotLeftLocked() {
         // lwt#202/#262: a cancelled lock() must neither be granted nor keep the mutex locked.
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Void> a = m.lock();
@@ -93,7 +93,7 @@ class LwtMutexTest {
     @Test
     void aCancelledWaiterInTheMiddleKeepsTheOthersInOrder() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             m.lock();
             m.lock().map(v -> {
@@ -121,7 +121,7 @@ class LwtMutexTest {
     @Test
     void aFiberCancelledWhileWaitingLeavesTheQueue() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Void> waiting = LwtFiber.start(() -> {
@@ -145,7 +145,7 @@ class LwtMutexTest {
     @Test
     void aWaiterGrantedTheMutexAndCancelledBeforeItRanPassesItOn() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             m.lock();
             Toolkit.FiberRef b = new Toolkit.FiberRef();
@@ -179,7 +179,7 @@ class LwtMutexTest {
 
     @Test
     void withLockUnlocksOnEveryPath() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             assertEquals(7, m.withLock(() -> Lwt.resolved(7)).getNow());
             assertFalse(m.isLocked());
@@ -208,7 +208,7 @@ class LwtMutexTest {
 
     @Test
     void withLockCancelledBeforeTheGrantNeverRunsItsSection() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Integer> p = m.withLock(() -> {
@@ -223,17 +223,35 @@ class LwtMutexTest {
 
     @Test
     void aWaitingLockSaysWhatItWaitsFor() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMutex m = new LwtMutex();
             m.lock();
             Lwt<Void> w = m.lock();
-            String desc = w.waitsFor();
+            String desc = Toolkit.waitsFor(w);
             assertNotNull(desc);
             assertTrue(desc.startsWith("LwtMutex@") && desc.endsWith(".lock()"), desc);
-            assertEquals(desc, m.withLock(() -> Lwt.resolved(1)).waitsFor(), "a derived promise says it too");
+            assertEquals(desc, Toolkit.waitsFor(m.withLock(() -> Lwt.resolved(1))), "a derived promise says it too");
             assertTrue(m.toString().contains("locked, 2 waiting"), m.toString());
             w.cancel();
             m.unlock();                 // to the withLock, which unlocks it when done
+            assertFalse(m.isLocked());
+        });
+    }
+
+    @Test
+    void aFiberWaitingForTheMutexShowsItInTheDump() {
+        Toolkit.inLoop(() -> {
+            LwtMutex m = new LwtMutex();
+            m.lock();
+            Lwt<Object> waiter = LwtFiber.start("waiter", () -> LwtFiber.await(m.lock()));
+            Lwt<Object> inWithLock = LwtFiber.start("in-withLock", () -> LwtFiber.await(m.withLock(() -> Lwt.resolved(1))));
+            String dump = LwtFiber.dump();
+            String id = "LwtMutex@" + Integer.toHexString(System.identityHashCode(m)) + ".lock()";
+            assertTrue(dump.contains(id), dump);
+            assertEquals(2, dump.split(java.util.regex.Pattern.quote(id), -1).length - 1, "both fibers: " + dump);
+            waiter.cancel();
+            inWithLock.cancel();
+            m.unlock();
             assertFalse(m.isLocked());
         });
     }

@@ -13,7 +13,7 @@ class LwtMvarTest {
 
     @Test
     void aBoxIsFullOrEmpty() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMvar<Integer> v = LwtMvar.of(1);
             assertFalse(v.isEmpty());
             assertEquals(1, v.take().getNow());
@@ -28,7 +28,7 @@ class LwtMvarTest {
     @Test
     void putWaitsWhileFullAndTakersWaitWhileEmptyOldestFirst() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMvar<String> v = LwtMvar.empty();
             v.take().map(x -> {
                 assertEquals("a", x);
@@ -58,7 +58,7 @@ class LwtMvarTest {
 
     @Test
     void cancelledWaitersLeaveTheirQueues() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMvar<Integer> v = LwtMvar.empty();
             Lwt<Integer> t1 = v.take();
             Lwt<Integer> t2 = v.take();
@@ -78,7 +78,7 @@ class LwtMvarTest {
 
     @Test
     void aValueHandedToAFiberCancelledBeforeItRanGoesBack() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMvar<Integer> v = LwtMvar.empty();
             Toolkit.FiberRef b = new Toolkit.FiberRef();
             Lwt<Object> bDone = LwtFiber.start(b.capture(() -> LwtFiber.await(v.take())));
@@ -107,10 +107,10 @@ class LwtMvarTest {
 
     @Test
     void waitingOperationsSayWhatTheyWaitFor() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtMvar<Integer> v = LwtMvar.empty();
             Lwt<Integer> t = v.take();
-            assertTrue(t.waitsFor().startsWith("LwtMvar@") && t.waitsFor().endsWith(".take()"), t.waitsFor());
+            assertTrue(Toolkit.waitsFor(t).startsWith("LwtMvar@") && Toolkit.waitsFor(t).endsWith(".take()"), Toolkit.waitsFor(t));
             t.cancel();
         });
     }

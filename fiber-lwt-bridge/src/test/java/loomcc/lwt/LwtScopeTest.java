@@ -20,7 +20,7 @@ class LwtScopeTest {
     /** Runs {@code body} in a fiber on a fresh loop, with an async handler that records. */
     private static List<Throwable> inFiber(Runnable body) {
         List<Throwable> async = new ArrayList<>();
-        LwtMain.run(() -> {
+        LwtMain.runWithVirtualClock(() -> {
             LwtMain.setAsyncExceptionHandler(async::add);
             return LwtFiber.start(() -> {
                 body.run();
@@ -240,7 +240,7 @@ class LwtScopeTest {
     void theClosingFiberCancelledMeanwhileStillWaitsForTheForks() {
         Order o = new Order();
         Lwt<?>[] closer = new Lwt<?>[1];
-        LwtMain.run(() -> {
+        LwtMain.runWithVirtualClock(() -> {
             closer[0] = LwtFiber.start(() -> {
                 LwtScope scope = LwtScope.open();
                 scope.fork(() -> {
@@ -270,7 +270,7 @@ class LwtScopeTest {
 
     @Test
     void misuseGetsClearExceptions() {
-        LwtMain.run(() -> {
+        LwtMain.runWithVirtualClock(() -> {
             IllegalStateException e = assertThrows(IllegalStateException.class, LwtScope::open);
             assertTrue(e.getMessage().contains("outside a fiber"), e.getMessage());
             return Lwt.resolved(null);

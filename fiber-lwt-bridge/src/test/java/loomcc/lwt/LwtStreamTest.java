@@ -18,7 +18,7 @@ class LwtStreamTest {
 
     @Test
     void valuesComeOutInTheOrderTheyWentIn() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             for (int i = 0; i < 1000; i++) {
                 assertTrue(s.push(i).isFulfilled(), "an unbounded push never waits");
@@ -35,7 +35,7 @@ class LwtStreamTest {
     @Test
     void aBoundedPushWaitsWhileFullAndTheSizeCountsOnlyBufferedValues() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<String> s = LwtStream.bounded(2);
             assertTrue(s.push("a").isFulfilled());
             assertTrue(s.offer("b"));
@@ -66,7 +66,7 @@ class LwtStreamTest {
     void aProducerAndAConsumerFiberHandValuesOverWithBackPressure() {
         List<Integer> got = new ArrayList<>();
         int[] maxBuffered = {0};
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(3);
             Lwt<Object> producer = LwtFiber.start(() -> {
                 for (int i = 0; i < 100; i++) {
@@ -97,7 +97,7 @@ class LwtStreamTest {
     @Test
     void consumersAreServedOldestFirst() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             for (int i = 1; i <= 3; i++) {
                 int me = i;
@@ -117,7 +117,7 @@ class LwtStreamTest {
 
     @Test
     void closeDeliversWhatIsInThenEndsAndRejectsWaitingPushers() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             s.push(1);
             Lwt<Void> waiting = s.push(2);
@@ -136,7 +136,7 @@ class LwtStreamTest {
 
     @Test
     void closeEndsTheConsumersThatWait() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             Lwt<Optional<Integer>> a = s.next();
             Lwt<Optional<Integer>> b = s.next();
@@ -148,7 +148,7 @@ class LwtStreamTest {
 
     @Test
     void failDeliversWhatIsInThenTheErrorEveryTimeAndRejectsPushes() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             s.push(1);
             Lwt<Void> waiting = s.push(2);
@@ -165,7 +165,7 @@ class LwtStreamTest {
 
     @Test
     void failRejectsTheConsumersThatWait() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             Lwt<Optional<Integer>> a = s.next();
             RuntimeException boom = new RuntimeException("boom");
@@ -189,7 +189,7 @@ class LwtStreamTest {
 
     @Test
     void aCancelledNextLeavesTheQueueAndLosesNoValue() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             Lwt<Optional<Integer>> first = s.next();
             Lwt<Optional<Integer>> second = s.next();
@@ -206,7 +206,7 @@ class LwtStreamTest {
 
     @Test
     void aFiberCancelledInNextLosesNoValue() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             Lwt<Object> consumer = LwtFiber.start(() -> LwtFiber.await(s.next()));
             consumer.cancel();
@@ -219,7 +219,7 @@ class LwtStreamTest {
     @Test
     void aValueHandedToAFiberCancelledBeforeItRanGoesBackFirstInLine() {
         Order o = new Order();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             Toolkit.FiberRef b = new Toolkit.FiberRef();
             Lwt<Object> bDone = LwtFiber.start(b.capture(() -> {
@@ -250,7 +250,7 @@ class LwtStreamTest {
 
     @Test
     void aValueGivenBackGoesToTheNextWaitingConsumer() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             Toolkit.FiberRef b = new Toolkit.FiberRef();
             Lwt<Object> bDone = LwtFiber.start(b.capture(() -> LwtFiber.await(s.next())));
@@ -268,7 +268,7 @@ class LwtStreamTest {
 
     @Test
     void aCancelledPushLeavesTheQueueAndItsValueIsNotIn() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             s.push(1);
             Lwt<Void> two = s.push(2);
@@ -285,7 +285,7 @@ class LwtStreamTest {
     void forEachTakesOneValueAtATimeUntilTheEnd() {
         Order o = new Order();
         List<Integer> seen = new ArrayList<>();
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(2);
             Lwt<Void> all = s.forEach(v -> {
                 seen.add(v);
@@ -311,7 +311,7 @@ class LwtStreamTest {
     @Test
     void forEachRunsInConstantStackOverALongStream() {
         long[] sum = {0};
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             for (int i = 0; i < 1_000_000; i++) {
                 s.push(i);
@@ -327,7 +327,7 @@ class LwtStreamTest {
 
     @Test
     void forEachStopsOnTheFirstFailureAndLeavesTheRestIn() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             s.push(1);
             s.push(2);
@@ -356,7 +356,7 @@ class LwtStreamTest {
 
     @Test
     void cancellingForEachCancelsItsWaitAndLosesNoValue() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.unbounded();
             Lwt<Void> r = s.forEach(v -> Lwt.resolved(null));
             r.cancel();
@@ -386,14 +386,14 @@ class LwtStreamTest {
 
     @Test
     void waitingOperationsSayWhatTheyWaitFor() {
-        Support.inLoop(() -> {
+        Toolkit.inLoop(() -> {
             LwtStream<Integer> s = LwtStream.bounded(1);
             Lwt<Optional<Integer>> n = s.next();
-            assertTrue(n.waitsFor().startsWith("LwtStream@") && n.waitsFor().endsWith(".next()"), n.waitsFor());
+            assertTrue(Toolkit.waitsFor(n).startsWith("LwtStream@") && Toolkit.waitsFor(n).endsWith(".next()"), Toolkit.waitsFor(n));
             n.cancel();
             s.push(1);
             Lwt<Void> p = s.push(2);
-            assertTrue(p.waitsFor().endsWith(".push()"), p.waitsFor());
+            assertTrue(Toolkit.waitsFor(p).endsWith(".push()"), Toolkit.waitsFor(p));
             assertTrue(s.toString().contains("1/1 buffered") && s.toString().contains("1 waiting in push"), s.toString());
             p.cancel();
         });

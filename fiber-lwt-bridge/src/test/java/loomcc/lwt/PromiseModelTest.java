@@ -84,6 +84,9 @@ class PromiseModelTest {
     /** {@code resolver.reject(E e)}. */
     record Reject(int r, int e) implements Op {}
 
+    /** {@code resolver.tryResolve(v)} or {@code tryReject(E v)}; the answer is logged. */
+    record TryResolve(int r, boolean ok, int v) implements Op {}
+
     /** {@code p.cancel()}. */
     record Cancel(int p) implements Op {}
 
@@ -150,12 +153,12 @@ class PromiseModelTest {
 
     @Provide
     Arbitrary<List<Op>> programs() {
-        return programs(new int[] {4, 4, 1, 5, 2, 2, 2, 1, 6, 2, 3, 2, 1, 1, 2, 2}, 4);
+        return programs(new int[] {4, 4, 1, 5, 2, 2, 2, 1, 6, 2, 3, 2, 1, 1, 2, 2, 1}, 4);
     }
 
     @Provide
     Arbitrary<List<Op>> proxyPrograms() {
-        return programs(new int[] {4, 4, 0, 10, 3, 1, 1, 2, 6, 1, 3, 1, 0, 0, 1, 2}, 10);
+        return programs(new int[] {4, 4, 0, 10, 3, 1, 1, 2, 6, 1, 3, 1, 0, 0, 1, 2, 1}, 10);
     }
 
     /** Programs with these weights for the ops, in the order of the list below; {@code existing} weighs Ret.Existing. */
@@ -186,7 +189,9 @@ class PromiseModelTest {
                 Tuple.of(w[12], Arbitraries.just(new Pause())),
                 Tuple.of(w[13], Arbitraries.of(false, true).map(Sleep::new)),
                 Tuple.of(w[14], Arbitraries.just(new Yield())),
-                Tuple.of(w[15], some.map(StartFiber::new)));
+                Tuple.of(w[15], some.map(StartFiber::new)),
+                Tuple.of(w[16], ix.flatMap(r -> Arbitraries.of(true, false).flatMap(
+                        ok -> v.map(x -> new TryResolve(r, ok, x))))));
         // Short enough that no chain of callbacks reaches the nesting bound (Engine.MAX_NESTING).
         return op.list().ofMinSize(1).ofMaxSize(30).withSizeDistribution(RandomDistribution.uniform());
     }
@@ -329,6 +334,13 @@ class PromiseModelTest {
                         log.add(k + " rejected");
                     }
                 }
+                case TryResolve t -> {
+                    if (!rs.isEmpty()) {
+                        Resolver<Object> r = resolver(t.r());
+                        boolean done = t.ok() ? r.tryResolve(t.v()) : r.tryReject(new E(t.v()));
+                        log.add(k + " try " + done);
+                    }
+                }
                 case Cancel c -> pendingFirst(ps, c.p(), Lwt::isPending).cancel();
                 case Combine c -> {
                     List<Lwt<Object>> in = new ArrayList<>();
@@ -391,6 +403,7 @@ class PromiseModelTest {
             case Yield y -> false;
             case Resolve r -> false;
             case Reject r -> false;
+            case TryResolve t -> false;
             default -> true;
         };
     }
@@ -817,6 +830,16 @@ class PromiseModelTest {
                 case OnCancel o -> onCancel(p(o.p()), () -> log.add(k + " onCancel"));
                 case Resolve r -> resolve(k, r.r(), true, r.v(), "resolved");
                 case Reject r -> resolve(k, r.r(), false, new E(r.e()), "rejected");
+                case TryResolve t -> {
+                    if (!rs.isEmpty()) {
+                        P u = find(pendingFirst(rs, t.r(), p -> find(p).pending));
+                        boolean done = u.pending;     // false when resolved, cancelled or not
+                        if (done) {
+                            complete(u, t.ok(), t.ok() ? t.v() : new E(t.v()));
+                        }
+                        log.add(k + " try " + done);
+                    }
+                }
                 case Cancel c -> cancel(pendingFirst(ps, c.p(), p -> find(p).pending));
                 case Combine c -> {
                     List<P> in = new ArrayList<>();

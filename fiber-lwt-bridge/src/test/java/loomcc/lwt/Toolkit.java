@@ -9,6 +9,23 @@ final class Toolkit {
     private Toolkit() {}
 
     /**
+     * Runs {@code body} on a loop with the virtual clock: sleeps and timeouts take no real time, and
+     * a loop that can never go on (a waiter nobody will wake: the bug these tests look for) throws
+     * DeadlockException at once instead of hanging the build.
+     */
+    static <T> T inLoop(Supplier<Lwt<T>> body) {
+        return LwtMain.runWithVirtualClock(body);
+    }
+
+    /** {@link #inLoop(Supplier)} for code that asserts as it goes. */
+    static void inLoop(Runnable body) {
+        LwtMain.runWithVirtualClock(() -> {
+            body.run();
+            return Lwt.resolved(null);
+        });
+    }
+
+    /**
      * Runs {@code r} with the loop's callback nesting past its bound, so that a promise resolved in
      * {@code r} has its callbacks deferred: the window in which a waiter is granted (its promise is
      * fulfilled) but its fiber has not run again.
@@ -29,6 +46,12 @@ final class Toolkit {
             return Lwt.resolved(null);
         }
         return Lwt.resolved(null).bind(ignored -> nest(r, ran));   // one level deeper, at once
+    }
+
+    /** What a fiber awaiting {@code p} is shown waiting for in {@link LwtFiber#dump()}. */
+    @SuppressWarnings("unchecked")
+    static String waitsFor(Lwt<?> p) {
+        return LwtAwaiter.<Object>get().describe((Lwt<Object>) p);
     }
 
     /** The fiber running the body, kept so a test can cancel its await directly. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class WithTimeoutFiberTest {
 
     private static <T> T inFiber(java.util.function.Supplier<T> body) {
-        return LwtMain.run(() -> LwtFiber.start(body));
+        return LwtMain.runWithVirtualClock(() -> LwtFiber.start(body));
     }
 
     @Test
@@ -152,7 +152,7 @@ class WithTimeoutFiberTest {
     void cancellingTheFiberIsNotATimeout() {
         Lwt<?>[] f = new Lwt<?>[1];
         Object[] seen = new Object[1];
-        LwtMain.run(() -> {
+        LwtMain.runWithVirtualClock(() -> {
             f[0] = LwtFiber.start(() -> {
                 try {
                     return LwtFiber.withTimeout(10, () -> {
@@ -175,7 +175,7 @@ class WithTimeoutFiberTest {
 
     @Test
     void badInputAndMisuse() {
-        LwtMain.run(() -> {
+        LwtMain.runWithVirtualClock(() -> {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> LwtFiber.withTimeout(1, () -> 1));
             assertTrue(e.getMessage().contains("outside a fiber"), e.getMessage());
             return LwtFiber.start(() -> {

@@ -71,6 +71,20 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
  * while there are any, a virtual clock stands still and the loop blocks in real time.
  *
+ * <h2>Observability (DESIGN.md; the section of that name below)</h2>
+ * <ul>
+ *   <li>Fibers list themselves in {@link #fiberList()} (a {@code TrackedHome}): {@link #dump()}.
+ *   <li>Deadlock: before step 4 blocks with nothing ready, no timer, no I/O interest
+ *       ({@code pendingIo}) and no external wait, it blocks for {@code loomcc.deadlockSeconds}
+ *       at most; if nothing came and no fiber waits for another thread, one WARNING with the dump
+ *       ({@link #deadlockThrows}: a {@link DeadlockException} at once instead). Under the virtual
+ *       clock {@link #pollVirtual} throws it, the dump included.
+ *   <li>Stalls: each unit of work begins with {@link #beat()}, one opaque store, and step 4 says
+ *       when it is idle; the {@link Watchdog} thread does the rest, and registers the
+ *       {@link LoopMBean}.
+ *   <li>Lost failures: {@link #noteUnseenFailure}, reported as {@code run} ends.
+ * </ul>
+ *
  * <h2>Threading contract</h2>
  * Loop thread only, except {@link #execute}, {@link #post} (any thread) and {@link #current()}.
  * {@code execute}/{@code post} happen-before the task runs on the loop (MPSC queue hand-off).
@@ -1006,8 +1020,22 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                             + " running on the pool)" : "")
                     + "; nothing will resume them (their finally blocks will not run), and what arrives"
                     + " for them later (a completion, a callback, the end of a detached block) is dropped."
-                    + " Cancel them, or resolve what they wait on, before the main promise resolves.");
+                    + " Cancel them, or resolve what they wait on, before the main promise resolves."
+                    + " They are: " + abandonedNames());
         }
+    }
+
+    /** The names of the fibers still live, the first {@link #MAX_UNSEEN_LISTED} of them, for the warning. */
+    private String abandonedNames() {
+        List<Fiber<?>> live = Fiber.live(this);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < live.size() && i < MAX_UNSEEN_LISTED; i++) {
+            sb.append(i == 0 ? "'" : ", '").append(live.get(i).name()).append('\'');
+        }
+        if (live.size() > MAX_UNSEEN_LISTED) {
+            sb.append(" and ").append(live.size() - MAX_UNSEEN_LISTED).append(" more");
+        }
+        return sb.append(" (LwtFiber.dump() before the end shows what each waits for).").toString();
     }
 
     /** Cycles run so far; for tests (an idle loop must not spin). */

@@ -193,19 +193,15 @@ class ShutdownStressTest {
                 }
             }
             assertFalse(cf.isCancelled(), "only the copies were cancelled");
-            // A cancel that comes after the completion fired the fiber's wait, but before the fiber
-            // ran again, finds the fiber no longer waiting: the fiber's promise is Canceled, and the
-            // fiber goes on with the future's outcome. If that is the failure, the fiber throws it
-            // after its promise was settled, and it goes to the handler (not lost, and only then).
-            for (Throwable t : handled) {
-                assertSame(failure, t, "round " + round + ": only a cancelled fiber's late failure reaches the handler");
-            }
-            assertTrue(handled.size() <= (fibers + 2) / 3, "at most one per cancelled fiber");
+            // The cancels run before any resume can (resumes come through the loop's inbox later):
+            // a cancel wins even over a completion whose resume is already queued (the fiber's
+            // wait: FIRED but not resumed -> CANCELLED), so no cancelled fiber goes on with the
+            // future's failure, and nothing reaches the handler.
+            assertEquals(List.of(), handled, "round " + round + ": a cancelled fiber went on with the future's outcome");
             tally[3] += handled.size();
         }
         System.out.printf("ShutdownStressTest: %,d rounds × %d fibers on a future completed by %d threads:"
-                + " %,d got the value, %,d the failure, %,d were cancelled (%,d of them after their wait had fired"
-                + " with the failure, which went to the handler)%n", rounds, fibers, completers,
-                tally[0], tally[1], tally[2], tally[3]);
+                + " %,d got the value, %,d the failure, %,d were cancelled, %,d failures reached the handler%n",
+                rounds, fibers, completers, tally[0], tally[1], tally[2], tally[3]);
     }
 }

@@ -12,15 +12,12 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -276,23 +273,6 @@ class QuickStartTest {
     @ParameterizedTest
     @ValueSource(strings = {"pyramid", "echo-server", "mixing"})
     void theReadmeShowsThisVeryCode(String region) throws IOException {
-        Path module = Path.of("").toAbsolutePath();
-        String readme = Files.readString(module.getParent().resolve("README.md"));
-        String source = Files.readString(module.resolve("src/test/java/loomcc/lwt/QuickStartTest.java"));
-        String example = between(source, "// README:begin " + region + "\n", "    // README:end " + region + "\n");
-        assertTrue(normalize(readme).contains(normalize(example)),
-                "README.md must show the region '" + region + "' of QuickStartTest verbatim:\n" + example);
-    }
-
-    private static String between(String text, String begin, String end) {
-        int from = text.indexOf(begin);
-        int to = text.indexOf(end, from);
-        assertTrue(from >= 0 && to > from, "markers not found: " + begin.strip());
-        return text.substring(from + begin.length(), to);
-    }
-
-    /** Drops the common indentation of the block, blank lines and trailing spaces. */
-    private static String normalize(String block) {
-        return block.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
+        ReadmeRegions.assertShown(QuickStartTest.class, region);
     }
 }

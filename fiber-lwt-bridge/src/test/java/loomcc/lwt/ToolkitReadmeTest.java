@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -115,23 +112,6 @@ class ToolkitReadmeTest {
     @ParameterizedTest
     @ValueSource(strings = {"stream", "scope", "mutex"})
     void theReadmeShowsThisVeryCode(String region) throws IOException {
-        Path module = Path.of("").toAbsolutePath();
-        String readme = Files.readString(module.getParent().resolve("README.md"));
-        String source = Files.readString(module.resolve("src/test/java/loomcc/lwt/ToolkitReadmeTest.java"));
-        String example = between(source, "// README:begin " + region + "\n", "    // README:end " + region + "\n");
-        assertTrue(normalize(readme).contains(normalize(example)),
-                "README.md must show the region '" + region + "' of ToolkitReadmeTest verbatim:\n" + example);
-    }
-
-    private static String between(String text, String begin, String end) {
-        int from = text.indexOf(begin);
-        int to = text.indexOf(end, from);
-        assertTrue(from >= 0 && to > from, "markers not found: " + begin.strip());
-        return text.substring(from + begin.length(), to);
-    }
-
-    /** Drops the common indentation of the block, blank lines and trailing spaces. */
-    private static String normalize(String block) {
-        return block.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
+        ReadmeRegions.assertShown(ToolkitReadmeTest.class, region);
     }
 }

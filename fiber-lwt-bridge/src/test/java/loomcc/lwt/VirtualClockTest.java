@@ -12,15 +12,12 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import loomcc.fiber.Callback;
 import loomcc.internal.lwt.EventLoop;
 import org.junit.jupiter.api.Test;
@@ -520,18 +517,6 @@ class VirtualClockTest {
 
     @Test
     void theReadmeShowsThisVeryCode() throws IOException {
-        Path module = Path.of("").toAbsolutePath();
-        String readme = Files.readString(module.getParent().resolve("README.md"));
-        String source = Files.readString(module.resolve("src/test/java/loomcc/lwt/VirtualClockTest.java"));
-        int from = source.indexOf("// README:begin virtual-clock");
-        int to = source.indexOf("    // README:end virtual-clock", from);
-        assertTrue(from >= 0 && to > from, "markers not found");
-        String example = source.substring(source.indexOf('\n', from) + 1, to);
-        assertTrue(normalize(readme).contains(normalize(example)),
-                "README.md must show the example of VirtualClockTest verbatim:\n" + example);
-    }
-
-    private static String normalize(String block) {
-        return block.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
+        ReadmeRegions.assertShown(VirtualClockTest.class, "virtual-clock");
     }
 }

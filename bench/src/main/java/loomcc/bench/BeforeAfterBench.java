@@ -2,7 +2,6 @@ package loomcc.bench;
 
 import java.net.MalformedURLException;
 import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -123,10 +122,7 @@ public class BeforeAfterBench {
     }
 
     private LongSupplier load(URL[] classPath, String name) throws ReflectiveOperationException {
-        URLClassLoader loader = new URLClassLoader(name, classPath, ClassLoader.getPlatformClassLoader());
-        Class<?> c = Class.forName(IsolatedOps.class.getName(), true, loader);
-        return (LongSupplier) c.getConstructor(String.class, String.class, int.class, int.class)
-                .newInstance(system, series, n, OPS);
+        return IsolatedOps.in(IsolatedOps.isolatedLoader(name, classPath), system, series, n, OPS);
     }
 
     @Benchmark

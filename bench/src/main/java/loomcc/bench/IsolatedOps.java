@@ -1,5 +1,7 @@
 package loomcc.bench;
 
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.util.function.LongSupplier;
 
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -32,6 +34,23 @@ public final class IsolatedOps implements LongSupplier {
                     + " which does not divide " + ops);
         }
         this.reps = ops / perInvoke;
+    }
+
+    /**
+     * A class loader of its own over {@code classPath}, whose parent is the platform loader, so that
+     * loomcc's classes (and JCTools, and the workloads) load again in it and the JIT compiles that
+     * copy for its one system.
+     */
+    static URLClassLoader isolatedLoader(String name, URL[] classPath) {
+        return new URLClassLoader(name, classPath, ClassLoader.getPlatformClassLoader());
+    }
+
+    /** This class's copy in {@code loader}, running {@code ops} ops of one system's series at N. */
+    static LongSupplier in(ClassLoader loader, String system, String series, int n, int ops)
+            throws ReflectiveOperationException {
+        Class<?> c = Class.forName(IsolatedOps.class.getName(), true, loader);
+        return (LongSupplier) c.getConstructor(String.class, String.class, int.class, int.class)
+                .newInstance(system, series, n, ops);
     }
 
     /** Runs the ops; returns the sum of their values. */

@@ -1,7 +1,6 @@
 package loomcc.bench;
 
 import java.io.File;
-import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -123,7 +122,7 @@ public class ObservabilityCostBench {
             if (!Files.exists(Path.of(p))) {
                 throw new IllegalStateException("-Dloomcc.before: no such file " + p);
             }
-            path.add(url(p));
+            path.add(PairedBench.url(p));
         }
         path.addAll(List.of(PairedBench.classPath()));
         beforeSide = side("before", path.toArray(URL[]::new));
@@ -131,8 +130,7 @@ public class ObservabilityCostBench {
     }
 
     private LongSupplier side(String name, URL[] classPath) throws ReflectiveOperationException {
-        URLClassLoader loader = new URLClassLoader("observability-" + name, classPath,
-                ClassLoader.getPlatformClassLoader());
+        URLClassLoader loader = IsolatedOps.isolatedLoader("observability-" + name, classPath);
         boolean observable = false;
         for (java.lang.reflect.Method m : Class.forName("loomcc.fiber.Fiber", false, loader).getDeclaredMethods()) {
             observable |= m.getName().equals("live");
@@ -140,17 +138,7 @@ public class ObservabilityCostBench {
         if (observable != name.equals("after")) { // Fiber.live came with the issue: it tells the copies apart
             throw new IllegalStateException("the " + name + " side loaded the wrong loomcc: " + loader);
         }
-        Class<?> c = Class.forName(IsolatedOps.class.getName(), true, loader);
-        return (LongSupplier) c.getConstructor(String.class, String.class, int.class, int.class)
-                .newInstance("fiber", series, n, OPS);
-    }
-
-    private static URL url(String p) {
-        try {
-            return Path.of(p).toUri().toURL();
-        } catch (MalformedURLException e) {
-            throw new IllegalStateException(p, e);
-        }
+        return IsolatedOps.in(loader, "fiber", series, n, OPS);
     }
 
     @Benchmark

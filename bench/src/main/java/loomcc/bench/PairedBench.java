@@ -115,24 +115,24 @@ public class PairedBench {
             // A loader of its own per system, over the same class path, whose parent is the
             // platform loader: loomcc's classes (and JCTools, and the workloads) load again in
             // each, so the JIT profiles and compiles each system's copy for that system alone.
-            URLClassLoader loader = new URLClassLoader("paired-" + group[i].id(), classPath,
-                    ClassLoader.getPlatformClassLoader());
-            Class<?> c = Class.forName(IsolatedOps.class.getName(), true, loader);
-            ops[i] = (LongSupplier) c.getConstructor(String.class, String.class, int.class, int.class)
-                    .newInstance(group[i].id(), series, n, OPS);
+            ops[i] = IsolatedOps.in(IsolatedOps.isolatedLoader("paired-" + group[i].id(), classPath),
+                    group[i].id(), series, n, OPS);
         }
     }
 
     /** This JVM's class path as URLs (a jar's manifest Class-Path is followed by URLClassLoader). */
     static URL[] classPath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(p -> !p.isBlank()).map(p -> {
-                    try {
-                        return Path.of(p).toUri().toURL();
-                    } catch (MalformedURLException e) {
-                        throw new IllegalStateException("class path entry " + p, e);
-                    }
-                }).toArray(URL[]::new);
+                .filter(p -> !p.isBlank()).map(PairedBench::url).toArray(URL[]::new);
+    }
+
+    /** A file's URL, for a class path. */
+    static URL url(String path) {
+        try {
+            return Path.of(path).toUri().toURL();
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException("class path entry " + path, e);
+        }
     }
 
     /** The system of each side, in the order the sides run; for tests. */

@@ -727,11 +727,15 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         closed = true;
         consumer.set(false);
         drainAbandoned();
-        IllegalStateException why = stoppedError();
-        for (Abandonable a : List.copyOf(tracked)) {
-            a.abandon(why);
+        if (!tracked.isEmpty()) {
+            // Made only when something is left to abandon: the message walks the start's stack
+            // trace, which cost every LwtMain.run tens of microseconds when it was made each time.
+            IllegalStateException why = stoppedError();
+            for (Abandonable a : List.copyOf(tracked)) {
+                a.abandon(why);
+            }
+            tracked.clear();
         }
-        tracked.clear();
         Selector sel = selector;
         try {
             if (sel != null) {

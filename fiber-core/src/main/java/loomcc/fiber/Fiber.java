@@ -282,14 +282,24 @@ public final class Fiber<T> {
      * @throws loomcc.cont.StackTooDeepException when the stack is too large to capture
      */
     public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
-        Fiber<?> f = requireSuspendable("await");
-        if (f.cancelRequest == null && awaiter.isDone(promise)) {
+        // Flat on purpose: every call level between the caller and the JDK's lookup of the current
+        // continuation counts against C2's inlining depth (MaxInlineLevel, 15), and past it the
+        // lookup became two real calls per await in code a dozen frames deep in the fiber body.
+        Fiber<?> f = current();
+        if (f != null && f.state == State.RUNNING && f.cancelRequest == null && awaiter.isDone(promise)) {
             return now(f, promise, awaiter);
         }
-        return f.awaitPending(promise, awaiter); // kept out of line: the fast path above stays small
+        return awaitPending(f, promise, awaiter); // kept out of line: the fast path above stays small
     }
 
-    /** await, past the fast path: a cancel to throw, or a suspension. */
+    /** await, past the fast path: a misuse or a cancel to throw, or a suspension. */
+    private static <P, V> V awaitPending(Fiber<?> f, P promise, Awaiter<P, V> awaiter) {
+        if (f == null || f.state != State.RUNNING) {
+            requireSuspendable("await");            // throws, naming the mistake
+        }
+        return f.awaitPending(promise, awaiter);
+    }
+
     private <P, V> V awaitPending(P promise, Awaiter<P, V> awaiter) {
         if (cancelRequest != null) {
             throw cancelledNow();

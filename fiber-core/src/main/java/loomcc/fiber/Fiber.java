@@ -21,6 +21,7 @@ import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
 import loomcc.internal.fiber.FiberSuspendEvent;
+import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
@@ -294,7 +295,12 @@ public final class Fiber<T> {
 
     /** await, past the fast path: a misuse or a cancel to throw, or a suspension. */
     private static <P, V> V awaitPending(Fiber<?> f, P promise, Awaiter<P, V> awaiter) {
-        if (f == null || f.state != State.RUNNING) {
+        if (f == null) {
+            throw new IllegalStateException("await (of " + describe(promise, awaiter) + ") called outside a"
+                    + " fiber: run this code inside one, e.g. LwtFiber.start(() -> ...) on an Lwt loop, or"
+                    + " Fiber.start(home, ...)");
+        }
+        if (f.state != State.RUNNING) {
             requireSuspendable("await");            // throws, naming the mistake
         }
         return f.awaitPending(promise, awaiter);
@@ -922,7 +928,7 @@ public final class Fiber<T> {
      * again. A CANCELLED wait is never reused: the promise it was registered on may still call it
      * (an awaiter need not be able to deregister), and that late call must find the CAS lost.
      */
-    private static final class Wait implements BiConsumer<Object, Throwable> {
+    private static final class Wait implements BiConsumer<Object, Throwable>, HomeBound {
         private static final int ARMED = 0;
         private static final int FIRED = 1;
         private static final int CANCELLED = 2;
@@ -999,6 +1005,11 @@ public final class Fiber<T> {
                 return true;
             }
             return false;
+        }
+
+        @Override
+        public FiberHome home() {
+            return fiber.home;
         }
 
         /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */

@@ -543,4 +543,38 @@ class LwtFiberTest {
         assertFalse(overlap[0]);
         assertEquals(fibers * 20, counter[0]);
     }
+
+    @Test
+    void pauseOutsideAFiberNamesWhatWasAwaitedAndTheFix() {
+        IllegalStateException onLoop = LwtMain.run(() -> Lwt.resolved(
+                assertThrows(IllegalStateException.class, LwtFiber::pause)));
+        assertTrue(onLoop.getMessage().contains("LwtFiber.pause"), onLoop.getMessage());
+        assertTrue(onLoop.getMessage().contains("outside a fiber"), onLoop.getMessage());
+        assertTrue(onLoop.getMessage().contains("LwtFiber.start"), onLoop.getMessage());
+        IllegalStateException offLoop = assertThrows(IllegalStateException.class, LwtFiber::pause);
+        assertTrue(offLoop.getMessage().contains("outside a fiber"), offLoop.getMessage());
+    }
+
+    @Test
+    void aFiberPausedManyTimesResumesOnItsOwnLoopInTurnOrder() {
+        List<String> seen = new ArrayList<>();
+        LwtMain.run(() -> {
+            Lwt<Void> a = LwtFiber.start(() -> {
+                for (int i = 0; i < 3; i++) {
+                    seen.add("a" + i);
+                    LwtFiber.pause();
+                }
+                return null;
+            });
+            Lwt<Void> b = LwtFiber.start(() -> {
+                for (int i = 0; i < 3; i++) {
+                    seen.add("b" + i);
+                    LwtFiber.pause();
+                }
+                return null;
+            });
+            return Lwt.join(List.of(a, b));
+        });
+        assertEquals(List.of("a0", "b0", "a1", "b1", "a2", "b2"), seen);
+    }
 }

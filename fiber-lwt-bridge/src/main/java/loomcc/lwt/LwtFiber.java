@@ -106,7 +106,7 @@ public final class LwtFiber {
     private static <T> Lwt<T> startNamed(String name, Supplier<T> body) {
         Objects.requireNonNull(body, "LwtFiber.start: body");
         EventLoop loop = EventLoop.require("LwtFiber.start");
-        Lwt<T> p = Lwt.<T>task().promise();       // the Resolver is dropped: Done settles p itself
+        Lwt<T> p = Lwt.taskOn(loop.engine());   // a task's promise; Done settles it itself
         loop.fiberStarted();
         Done<T> done = new Done<>(loop, p);
         Fiber<T> f = Fiber.start(loop, name, body, done);

@@ -205,6 +205,75 @@ class IoTest {
         }
     }
 
+    /**
+     * Readiness dispatch (EventLoop.poll: select(Consumer) into an array, callbacks after select
+     * returns): forty reads made ready at once, more than the array's first size, each settle once;
+     * the first to settle closes the odd channels still waiting, whose keys the same poll already
+     * collected: those are skipped (their reads rejected by the close), and no read is lost.
+     */
+    @Test
+    void manyChannelsReadyInOnePollEachSettleOnceAndOnesClosedMeanwhileAreSkipped() throws IOException {
+        int n = 40;
+        try (ServerSocketChannel server = listenOnLoopback()) {
+            SocketChannel[] clients = new SocketChannel[n];
+            SocketChannel[] conns = new SocketChannel[n];
+            for (int i = 0; i < n; i++) {
+                SocketChannel[] p = pair(server);
+                clients[i] = p[0];
+                conns[i] = p[1];
+            }
+            try {
+                String[] outcome = new String[n];
+                int[] settled = new int[n];
+                LwtMain.run(() -> {
+                    java.util.List<Lwt<Void>> all = new java.util.ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        int me = i;
+                        all.add(LwtUnix.read(conns[i], ByteBuffer.allocate(4)).map(r -> {
+                            settled[me]++;
+                            outcome[me] = "read " + r;
+                            if (java.util.Arrays.stream(settled).sum() == 1) {
+                                for (int k = 1; k < n; k += 2) {
+                                    if (settled[k] == 0) {
+                                        LwtUnix.close(conns[k]).getNow();
+                                    }
+                                }
+                            }
+                            return (Void) null;
+                        }).recover(e -> {
+                            settled[me]++;
+                            outcome[me] = e.getClass().getSimpleName();
+                            return Lwt.resolved(null);
+                        }));
+                    }
+                    for (SocketChannel c : clients) {
+                        try {
+                            assertEquals(1, c.write(ByteBuffer.wrap(new byte[] {7})));   // blocking: loopback takes it
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                    return Lwt.join(all);
+                });
+                int closed = 0;
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, settled[i], "read " + i + " settled " + settled[i] + " times");
+                    if (i % 2 == 0 || !outcome[i].equals("AsynchronousCloseException")) {
+                        assertEquals("read 1", outcome[i], "read " + i);
+                    } else {
+                        closed++;
+                    }
+                }
+                assertTrue(closed > 0, "no odd channel was closed while its key waited in the ready array");
+            } finally {
+                for (int i = 0; i < n; i++) {
+                    closeQuietly(clients[i]);
+                    closeQuietly(conns[i]);
+                }
+            }
+        }
+    }
+
     @Test
     void endOfStreamReadsMinusOne() throws IOException {
         try (ServerSocketChannel server = listenOnLoopback()) {

@@ -274,6 +274,54 @@ class IoTest {
         }
     }
 
+    /**
+     * A ready read's interest stays on its key until the next select (its owner nearly always
+     * re-arms first); one that nobody re-armed is reported once more and then turned off, so a
+     * loop that leaves unread bytes in a socket does not spin on it.
+     */
+    @Test
+    void aReadInterestNobodyReArmsIsTurnedOffAfterOneMoreReportAndTheLoopDoesNotSpin() throws IOException {
+        try (ServerSocketChannel server = listenOnLoopback()) {
+            SocketChannel[] p = pair(server);
+            try (SocketChannel client = p[0]; SocketChannel conn = p[1]) {
+                int[] calls = new int[1];
+                long[] turns = new long[2];
+                int[] interest = new int[1];
+                LwtMain.run(() -> {
+                    EventLoop loop = EventLoop.current();
+                    EventLoop.ReadyWait w = new EventLoop.ReadyWait() {
+                        @Override
+                        protected void ready() {
+                            calls[0]++;                       // reads nothing, re-arms nothing
+                        }
+
+                        @Override
+                        protected void failed(Throwable error) {
+                            throw new AssertionError(error);
+                        }
+                    };
+                    try {
+                        loop.awaitReady(conn, SelectionKey.OP_READ, w);
+                        assertEquals(1, client.write(ByteBuffer.wrap(new byte[] {1})));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return LwtUnix.sleep(0.02).bind(v -> {
+                        turns[0] = loop.turns();
+                        interest[0] = loop.interestOps(conn);
+                        return LwtUnix.sleep(0.1);
+                    }).map(v -> {
+                        turns[1] = loop.turns();
+                        return null;
+                    });
+                });
+                assertEquals(1, calls[0], "the callback runs once per arming");
+                assertEquals(0, interest[0] & SelectionKey.OP_READ, "interest left behind");
+                assertTrue(turns[1] - turns[0] < 50, "the loop spun: " + (turns[1] - turns[0]) + " turns in 0.1 s");
+            }
+        }
+    }
+
     @Test
     void endOfStreamReadsMinusOne() throws IOException {
         try (ServerSocketChannel server = listenOnLoopback()) {

@@ -1093,10 +1093,18 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             return armed;
         }
 
-        /** The selector reported {@code bit}: disarm, then call back. */
+        /**
+         * The selector reported {@code bit}: disarm, then call back. A read's interest stays on
+         * the key ({@link IoState#clearLazily}): its owner nearly always re-arms before the next
+         * select, and then the key's interest never changed.
+         */
         void onReady() {
             armed = false;
-            st.set(bit, null);
+            if (bit == SelectionKey.OP_READ) {
+                st.clearLazily(bit);
+            } else {
+                st.set(bit, null);
+            }
             ready();
         }
 
@@ -1130,6 +1138,24 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
 
         void set(int bit, ReadyWait op) {
+            slot(bit, op);
+            if (key.isValid()) {
+                key.interestOps(wanted());                // the JDK queues an epoll_ctl only on a change
+            }
+        }
+
+        /**
+         * Empties {@code bit}'s slot but leaves its interest on the key: a read's owner (an
+         * {@code LwtIo} input) re-arms at once in the usual request-reply turn, so turning the
+         * interest off and on again would queue two key updates per request for the selector to
+         * compare at its next select. An interest that nobody re-armed costs at most one ready
+         * report, which {@link #ready} then turns off.
+         */
+        void clearLazily(int bit) {
+            slot(bit, null);
+        }
+
+        private void slot(int bit, ReadyWait op) {
             ReadyWait old = get(bit);
             pendingIo += (op != null ? 1 : 0) - (old != null ? 1 : 0);
             switch (bit) {
@@ -1139,11 +1165,11 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                 case SelectionKey.OP_ACCEPT -> accept = op;
                 default -> throw new IllegalArgumentException("op " + bit);
             }
-            int ops = (read != null ? SelectionKey.OP_READ : 0) | (write != null ? SelectionKey.OP_WRITE : 0)
+        }
+
+        private int wanted() {
+            return (read != null ? SelectionKey.OP_READ : 0) | (write != null ? SelectionKey.OP_WRITE : 0)
                     | (connect != null ? SelectionKey.OP_CONNECT : 0) | (accept != null ? SelectionKey.OP_ACCEPT : 0);
-            if (key.isValid()) {
-                key.interestOps(ops);
-            }
         }
 
         void ready(int readyOps) {
@@ -1158,6 +1184,9 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             }
             if (write != null && (readyOps & SelectionKey.OP_WRITE) != 0) {
                 write.onReady();
+            }
+            if (key.isValid() && (key.interestOps() & ~wanted()) != 0) {
+                key.interestOps(wanted());                // a lazily kept interest nobody re-armed
             }
         }
 

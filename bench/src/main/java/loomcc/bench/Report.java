@@ -53,6 +53,8 @@ import loomcc.bench.Results.Row;
  *   --no-server           skip the server section (redis-benchmark; see ServerBench)
  *   --server-only         run the server section alone, then redraw the report from DIR's csv files
  *   --server-rounds R --server-scale S   the server section's rounds (3; full: 5) and request scale (1; full: 4)
+ *   --server-systems S1,S2,...  --server-loads c50-P1,...   a part of the server section (e.g. with
+ *                         --server-only); a system STYLE@JAR runs another build's jar, for a before/after
  * </pre>
  * Then, when {@code redis-benchmark} is on the PATH, the server section ({@link ServerBench},
  * {@link ServerAnalysis}): {@code server.csv}, {@code server-run.txt} and one PNG per load.
@@ -286,12 +288,15 @@ public final class Report {
      * the folder's csv files), {@code --server-rounds R} (default 3), {@code --server-scale S}
      * (multiplies the request counts; default 1, the full profile 4).
      */
-    record ServerOptions(boolean skip, boolean only, Integer rounds, Integer scale, String[] rest) {
+    record ServerOptions(boolean skip, boolean only, Integer rounds, Integer scale, List<String> systems,
+            List<ServerBench.Load> loads, String[] rest) {
         static ServerOptions strip(String[] argv) {
             boolean skip = false;
             boolean only = false;
             Integer rounds = null;
             Integer scale = null;
+            List<String> systems = ServerBench.SYSTEMS;
+            List<ServerBench.Load> loads = ServerBench.LOADS;
             List<String> rest = new ArrayList<>();
             for (int i = 0; i < argv.length; i++) {
                 switch (argv[i]) {
@@ -299,10 +304,13 @@ public final class Report {
                     case "--server-only" -> only = true;
                     case "--server-rounds" -> rounds = Integer.parseInt(Args.value(argv, ++i, argv[i - 1]));
                     case "--server-scale" -> scale = Integer.parseInt(Args.value(argv, ++i, argv[i - 1]));
+                    case "--server-systems" -> systems = List.of(Args.value(argv, ++i, argv[i - 1]).split(","));
+                    case "--server-loads" -> loads = java.util.Arrays.stream(Args.value(argv, ++i, argv[i - 1])
+                            .split(",")).map(ServerBench.Load::of).toList();
                     default -> rest.add(argv[i]);
                 }
             }
-            return new ServerOptions(skip, only, rounds, scale, rest.toArray(String[]::new));
+            return new ServerOptions(skip, only, rounds, scale, systems, loads, rest.toArray(String[]::new));
         }
     }
 
@@ -316,7 +324,7 @@ public final class Report {
         int scale = o.scale() != null ? o.scale() : args.profile() == Profile.FULL ? 4 : 1;
         Instant start = Instant.now();
         try {
-            ServerBench.run(args.out(), ServerBench.SYSTEMS, rounds, scale);
+            ServerBench.run(args.out(), o.systems(), o.loads(), rounds, scale);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the server benchmark", e);

@@ -43,7 +43,9 @@ import loomcc.internal.lwt.EventLoop;
  *       returned fewer bytes than there was room for, the socket is known to be drained, so the
  *       next read waits for the selector instead of trying a read that would return nothing
  *       (Lwt_unix's {@code wait_read} before a read). A read that can be answered from the buffer
- *       returns a resolved promise, so a fiber's {@code await} on it costs no suspension.
+ *       returns a resolved promise, so a fiber's {@code await} on it costs no suspension. A fiber
+ *       that reads through {@link Input#stream()} waits with no promise at all (the input itself is
+ *       what it awaits): the cheapest read a fiber has.
  *   <li>{@link Output}: a byte buffer behind a socket. A write that fits is copied and resolved
  *       at once; one that does not goes straight to the socket with the buffered bytes in front of
  *       it (one gathering write), and only what the socket did not take is kept. Every write takes

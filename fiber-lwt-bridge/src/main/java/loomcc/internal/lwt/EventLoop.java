@@ -472,7 +472,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     /**
      * Only records {@code k}: nothing may run here. The consumer runs inside the selector's
      * select, under its lock, on the loop thread; resuming a fiber from it crashed the JVM
-     * (SIGSEGV in {@code Thaw::thaw_slow}, Temurin 25.0.3, measured on the RESP server under
+     * (SIGSEGV in {@code Thaw::thaw_slow}, Temurin 25.0.3, seen with the RESP server under
      * redis-benchmark -c 1000), so the callbacks run after select returns, in {@link #dispatchReady}.
      */
     private void collectReady(SelectionKey k) {
@@ -489,6 +489,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         SelectionKey[] a = readyKeys;
         int n = readyCount;
         readyCount = 0;                                   // nothing below selects into it (closeNow has its own consumer)
+        // NOTE: a callback that throws (it stops the loop) leaves the keys after it undispatched:
+        // the selector is level-triggered, so a next poll would report them again.
         for (int i = 0; i < n; i++) {
             SelectionKey k = a[i];
             a[i] = null;

@@ -276,7 +276,9 @@ public final class LwtFiber {
      */
     public static void sleep(double seconds) {
         double delay = LwtUnix.checkDelay("LwtFiber.sleep", seconds); // a bad delay is the first thing to say
-        loop("LwtFiber.sleep").sleepFiber(delay);
+        Fiber<?> f = Fiber.current(); // once: the await below is handed the fiber
+        EventLoop loop = f != null && f.home() instanceof EventLoop l ? l : EventLoop.require("LwtFiber.sleep");
+        loop.sleepFiber(f, delay);
     }
 
     /**

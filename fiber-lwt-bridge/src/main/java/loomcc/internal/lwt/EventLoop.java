@@ -29,6 +29,7 @@ import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
 import loomcc.internal.fiber.CoarseClock;
+import loomcc.internal.fiber.FiberAccess;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
@@ -927,9 +928,12 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
      * {@code LwtFiber.sleep}, in a fiber on this loop: the timer wakes the fiber itself, with no
      * promise, in deadline order with the sleep promises; cancelling the fiber removes the timer.
      */
-    public void sleepFiber(double seconds) {
-        Fiber.await(seconds == Double.POSITIVE_INFINITY ? FOREVER : takeFiberTimer(seconds), fiberTimer);
+    public void sleepFiber(Fiber<?> self, double seconds) {
+        FIBERS.await(self, seconds == Double.POSITIVE_INFINITY ? FOREVER : takeFiberTimer(seconds), fiberTimer);
     }
+
+    /** Awaits with the fiber the caller has already looked up (LwtFiber.sleep): one lookup per sleep. */
+    private static final FiberAccess FIBERS = FiberAccess.get();
 
     /** Fiber timers that left the heap for good (fired, or removed by a cancel), for reuse. */
     private final TimerHeap.Timer[] spareTimers = new TimerHeap.Timer[16];

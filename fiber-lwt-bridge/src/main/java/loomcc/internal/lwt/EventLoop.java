@@ -795,11 +795,15 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         closed = true;
         consumer.set(false);
         drainAbandoned();
-        IllegalStateException why = stoppedError();
-        for (Abandonable a : List.copyOf(tracked)) {
-            a.abandon(why);
+        if (!tracked.isEmpty()) {
+            // Only then: the error names where the loop started, which costs a stack trace
+            // (StackTraceElements), and most loops end with nothing to abandon.
+            IllegalStateException why = stoppedError();
+            for (Abandonable a : List.copyOf(tracked)) {
+                a.abandon(why);
+            }
+            tracked.clear();
         }
-        tracked.clear();
         Selector sel = selector;
         try {
             if (sel != null) {

@@ -67,7 +67,10 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * {@code System.nanoTime()}. One started by {@code LwtMain.runWithVirtualClock} has a virtual clock
  * that starts at 0 and moves only in step 4 ({@link #pollVirtual}): when nothing is ready and no
  * other thread is working for the loop, it jumps to the next deadline instead of blocking. Steps
- * 0-3 are the same code on both, so events come in the same order. Waits that another thread ends
+ * 0-3 are the same code on both, so events come in the same order. On a real clock the loop keeps
+ * its last reading ({@link #clockSeen}): a timer due by it is due, so steps 3 and 4 read the clock
+ * only when that reading cannot answer, and a zero sleep takes it as its deadline when that keeps
+ * the order (see {@link #deadline}). Waits that another thread ends
  * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
  * while there are any, a virtual clock stands still and the loop blocks in real time.
  *

@@ -112,6 +112,11 @@ public final class Fiber<T> {
     private static final Object SCOPE = BACKEND.newScope("fiber");
     /** On a pool thread running a detached block: the fiber the block belongs to. */
     private static final ScopedValue<Fiber<?>> DETACHED_BLOCK = ScopedValue.newInstance();
+    /**
+     * Every fiber's runner runs this one body, which finds its fiber through the runner it runs in:
+     * a lambda per fiber ({@code this::runBody}) would cost each suspended fiber 16 bytes.
+     */
+    private static final Runnable RUN_BODY = () -> ((Fiber<?>) BACKEND.current(SCOPE).attachment()).runBody();
 
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
@@ -135,8 +140,6 @@ public final class Fiber<T> {
     private final String name;
     /** Numbered by the home ({@link FiberHome#nextFiberId}), for the default name. */
     private final int id;
-    /** The block in flight while DETACHED, else null. Home thread. */
-    private Detached<?> detaching;
 
     // Observability (dumps, watchdogs, JFR). Written on the home thread; the await path pays a
     // clock read and a few plain writes, and one check of whether JFR records suspensions.
@@ -145,25 +148,35 @@ public final class Fiber<T> {
     /** Neighbours in {@link #registry}'s list while this fiber is live. */
     private Fiber<?> prevLive;
     private Fiber<?> nextLive;
-    /** When the last suspension began, on {@link LiveFibers#clockNanos()}. */
-    private long suspendedAt;
+    /**
+     * When the last suspension began: {@link LiveFibers#clockNanos()} in units of 2^20 ns (about a
+     * millisecond), cut to an int. A difference of two such stamps is exact to a unit for
+     * suspensions shorter than about 26 days, and the field takes half the room of a long.
+     */
+    private int suspendedAt;
 
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
     // inlines into the caller's frame, and the fewer frames each suspension freezes and thaws.
     /** Set by an await before it yields: drive arms a wait on {@link #awaited} with this awaiter. */
     private Awaiter<?, ?> awaiting;
+    /**
+     * The promise of the await in progress: set before the yield, kept while WAITING (the armed
+     * wait reads it from here), cleared when the fiber runs again. While DETACHED: the block in
+     * flight (a {@link Detached}). Else null.
+     */
     private Object awaited;
     /** Set by detached before it yields: what drive runs once the capture is done. */
     private Runnable afterYield;
     /** Counts drive's runs of the runner, so a suspension tells a real resume from a refused yield. */
     private int resumes;
-    /** What the suspended call returns or throws; set by drive before it resumes the runner. */
-    private Object resumeValue;
-    private Throwable resumeError;
-    /** The body's outcome, set inside the runner when the body ends. */
-    private T result;
-    private Throwable failure;
+    /**
+     * What passes across the runner's edge: into the body, what the suspended call returns or
+     * throws (set by drive before it resumes the runner); out of it, the body's value or
+     * exception when the body ends. One pair of fields serves both: they are never in use at once.
+     */
+    private Object passValue;
+    private Throwable passError;
 
     private Fiber(FiberHome home, String name, Supplier<? extends T> body,
             BiConsumer<? super T, ? super Throwable> onDone, Fiber<?> starter) {
@@ -174,7 +187,7 @@ public final class Fiber<T> {
         this.nesting = home instanceof Nesting n ? n : null;
         this.body = body;
         this.onDone = onDone;
-        this.runner = BACKEND.newRunner(SCOPE, this::runBody);
+        this.runner = BACKEND.newRunner(SCOPE, RUN_BODY);
         runner.attach(this);
         if (starter != null && starter.locals != null) {
             this.locals = new IdentityHashMap<>(starter.locals);
@@ -405,7 +418,7 @@ public final class Fiber<T> {
                 return w != null && w.cancel(reason);
             }
             case DETACHED -> {
-                Detached<?> d = detaching;
+                Detached<?> d = (Detached<?>) awaited;
                 if (d != null) {
                     return d.cancel(reason);
                 }
@@ -467,8 +480,8 @@ public final class Fiber<T> {
      */
     private void drive(Object value, Throwable error) {
         for (;;) {
-            resumeValue = value;
-            resumeError = error;
+            passValue = value;
+            passError = error;
             resumes++;
             // A detached leg runs off the home: its home's nesting count and fiber list are not
             // touched there.
@@ -501,11 +514,13 @@ public final class Fiber<T> {
                 }
             }
             if (done) {
-                complete(result, failure);
+                @SuppressWarnings("unchecked")
+                T result = (T) passValue;
+                complete(result, passError);
                 return;
             }
             if (reg != null) {
-                suspendedAt = reg.clockNanos();
+                suspendedAt = stamp(reg.clockNanos());
             }
             Awaiter<?, ?> a = awaiting;                // the body yielded: finish its suspension here
             if (a == null) {
@@ -514,9 +529,8 @@ public final class Fiber<T> {
                 r.run();
                 return;
             }
-            Object p = awaited;
+            Object p = awaited;                        // kept while WAITING: the wait reads it
             awaiting = null;
-            awaited = null;
             Wait w = spareWait;
             if (w == null) {
                 w = new Wait(this);
@@ -540,10 +554,11 @@ public final class Fiber<T> {
     private void runBody() {
         Supplier<? extends T> b = body;
         body = null;
+        passValue = null;
         try {
-            result = b.get();
+            passValue = b.get();
         } catch (Throwable t) {
-            failure = t;
+            passError = t;
         }
         if (nesting != null && state == State.RUNNING) {
             nesting.settle(); // what the body deferred runs in the fiber, before it ends
@@ -559,8 +574,8 @@ public final class Fiber<T> {
         unlink();
         wait = null;
         locals = null;
-        result = null;
-        failure = null;
+        passValue = null;
+        passError = null;
         onDone.accept(value, error);
     }
 
@@ -583,10 +598,10 @@ public final class Fiber<T> {
             // pinned and the JDK re-entered us at once. Either way no resume happened.
             throw notSuspended(pinned, await);
         }
-        Throwable e = resumeError;
-        Object v = resumeValue;
-        resumeError = null;
-        resumeValue = null;
+        Throwable e = passError;
+        Object v = passValue;
+        passError = null;
+        passValue = null;
         if (e != null) {
             throw resumedWith(e, await);
         }
@@ -673,6 +688,13 @@ public final class Fiber<T> {
         }
     }
 
+    /** {@link LiveFibers#clockNanos()} as a {@link #suspendedAt} stamp. */
+    private static int stamp(long nanos) {
+        return (int) (nanos >> STAMP_SHIFT);
+    }
+
+    private static final int STAMP_SHIFT = 20;
+
     @SuppressWarnings("unchecked")
     private static String describe(Object promise, Awaiter<?, ?> awaiter) {
         String d = null;
@@ -727,7 +749,7 @@ public final class Fiber<T> {
         State st = state;
         LiveFibers reg = registry;
         String since = reg == null ? "" : String.format(Locale.ROOT, " for %.1f s",
-                Math.max(0, reg.clockNanos() - suspendedAt) / 1e9);
+                Math.max(0, stamp(reg.clockNanos()) - suspendedAt) * (double) (1 << STAMP_SHIFT) / 1e9);
         switch (st) {
             case RUNNING -> sb.append("running");
             case DONE -> sb.append("done");
@@ -736,7 +758,7 @@ public final class Fiber<T> {
                 Wait w = wait;
                 sb.append("suspended").append(since);
                 if (w != null && w.awaiter != null) {
-                    sb.append(", waits for ").append(describe(w.promise, w.awaiter));
+                    sb.append(", waits for ").append(describe(awaited, w.awaiter));
                 }
             }
         }
@@ -823,12 +845,12 @@ public final class Fiber<T> {
         /** On the home, after the capture. */
         void start(Executor pool) {
             fiber.state = State.DETACHED;
-            fiber.detaching = this;
+            fiber.awaited = this;
             try {
                 pool.execute(this);
             } catch (RejectedExecutionException e) {
                 fiber.state = State.RUNNING;
-                fiber.detaching = null;
+                fiber.awaited = null;
                 fiber.drive(null, e);
             }
         }
@@ -862,7 +884,7 @@ public final class Fiber<T> {
         /** On the home: the block is over. */
         private void backHome() {
             fiber.state = State.RUNNING;
-            fiber.detaching = null;
+            fiber.awaited = null;
             Throwable why = reason;
             V v = value;
             Throwable e = error;
@@ -905,7 +927,7 @@ public final class Fiber<T> {
         }
 
         private final Fiber<?> fiber;
-        private Object promise;
+        // The promise is the fiber's awaited field while the fiber waits: not kept here too.
         private Awaiter<Object, Object> awaiter;
         @SuppressWarnings("unused") // through STATE
         private volatile int state;
@@ -934,7 +956,6 @@ public final class Fiber<T> {
          */
         @SuppressWarnings("unchecked")
         boolean arm(Object promise, Awaiter<?, ?> awaiter) {
-            this.promise = promise;
             this.awaiter = (Awaiter<Object, Object>) awaiter;
             STATE.set(this, ARMED); // plain: the registration publishes this wait to other threads
             fiber.state = State.WAITING;
@@ -1002,7 +1023,7 @@ public final class Fiber<T> {
         boolean cancel(Throwable reason) {
             if (STATE.compareAndSet(this, ARMED, CANCELLED)) {
                 try {
-                    awaiter.abandon(promise, registration);
+                    awaiter.abandon(fiber.awaited, registration);
                 } catch (Throwable t) {
                     reason.addSuppressed(t);
                 }
@@ -1032,7 +1053,7 @@ public final class Fiber<T> {
          * fired through its callback becomes the fiber's spare, since nothing will call it again.
          */
         void resumed(boolean reuse) {
-            promise = null;
+            fiber.awaited = null;
             awaiter = null;
             registration = null;
             value = null;

@@ -900,14 +900,18 @@ public final class Lwt<T> {
      */
     public Lwt<T> onCancel(Runnable r) {
         Objects.requireNonNull(r, "Lwt.onCancel: r");
+        onCancel(new RunOnCancel(r));
+        return this;
+    }
+
+    /** {@link #onCancel(Runnable)} with a callback node of the caller's own (a fiber's Done). */
+    void onCancel(Callback c) {
         Lwt<T> u = underlying();
         if (u.state != PENDING && !u.isCanceled()) {
-            return this;
+            return;
         }
-        Callback c = new RunOnCancel(r);
         c.onCancel = true;
         u.add(c, Engine.current());
-        return this;
     }
 
     private static final class RunOnCancel extends Callback {

@@ -394,6 +394,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
         paused = waking;
         waking = now;
+        now.size = 0;                                     // (were anything to escape, nothing runs twice)
         Object[] items = now.items;
         for (int i = 0; i < n; i++) {
             Object o = items[i];
@@ -404,7 +405,6 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                 runTask(o);
             }
         }
-        now.size = 0;
     }
 
     /**

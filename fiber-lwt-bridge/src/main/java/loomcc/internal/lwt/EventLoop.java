@@ -1038,13 +1038,22 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     }
 
     private long deadline(double seconds) {
-        if (seconds == 0 && !virtual && timers.allDueBy(clockSeen)) {
+        if (seconds == 0 && !virtual) {
             // A zero sleep is due at once; the last reading (<= now) serves as its deadline when no
             // timer in the heap is due after that reading: then it sorts exactly as "now" would (after
             // every timer due by then, ties in creation order; before every later one), and a loop of
             // zero sleeps reads no clock. Otherwise a timer due between that reading and now must
-            // still come first: read the clock.
-            return clockSeen;
+            // still come first: read the clock. The coarse clock (a past reading too, sampled by the
+            // watchdog every tick) keeps the reading within a tick of now, so a dump's "due in" of a
+            // zero sleep is as fresh as its other times even when this loop reads no clock for long.
+            long seen = clockSeen;
+            long coarse = CoarseClock.nanos();
+            if (coarse - seen > 0) {
+                clockSeen = seen = coarse;                // NOTE: another thread's sample; both are <= now
+            }
+            if (timers.allDueBy(seen)) {
+                return seen;
+            }
         }
         // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
         long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);

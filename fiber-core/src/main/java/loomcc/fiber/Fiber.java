@@ -21,6 +21,7 @@ import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
 import loomcc.internal.fiber.FiberSuspendEvent;
+import loomcc.internal.fiber.FiberWait;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
@@ -282,14 +283,29 @@ public final class Fiber<T> {
      * @throws loomcc.cont.StackTooDeepException when the stack is too large to capture
      */
     public static <P, V> V await(P promise, Awaiter<P, V> awaiter) {
-        Fiber<?> f = requireSuspendable("await");
-        if (f.cancelRequest == null && awaiter.isDone(promise)) {
+        // Flat on purpose: every call level between the caller and the JDK's lookup of the current
+        // continuation counts against C2's inlining depth (MaxInlineLevel, 15), and past it the
+        // lookup became two real calls per await in code a dozen frames deep in the fiber body.
+        Fiber<?> f = current();
+        if (f != null && f.state == State.RUNNING && f.cancelRequest == null && awaiter.isDone(promise)) {
             return now(f, promise, awaiter);
         }
-        return f.awaitPending(promise, awaiter); // kept out of line: the fast path above stays small
+        return awaitPending(f, promise, awaiter); // kept out of line: the fast path above stays small
     }
 
-    /** await, past the fast path: a cancel to throw, or a suspension. */
+    /** await, past the fast path: a misuse or a cancel to throw, or a suspension. */
+    private static <P, V> V awaitPending(Fiber<?> f, P promise, Awaiter<P, V> awaiter) {
+        if (f == null) {
+            throw new IllegalStateException("await (of " + describe(promise, awaiter) + ") called outside a"
+                    + " fiber: run this code inside one, e.g. LwtFiber.start(() -> ...) on an Lwt loop, or"
+                    + " Fiber.start(home, ...)");
+        }
+        if (f.state != State.RUNNING) {
+            requireSuspendable("await");            // throws, naming the mistake
+        }
+        return f.awaitPending(promise, awaiter);
+    }
+
     private <P, V> V awaitPending(P promise, Awaiter<P, V> awaiter) {
         if (cancelRequest != null) {
             throw cancelledNow();
@@ -912,7 +928,7 @@ public final class Fiber<T> {
      * again. A CANCELLED wait is never reused: the promise it was registered on may still call it
      * (an awaiter need not be able to deregister), and that late call must find the CAS lost.
      */
-    private static final class Wait implements BiConsumer<Object, Throwable> {
+    private static final class Wait implements BiConsumer<Object, Throwable>, FiberWait {
         private static final int ARMED = 0;
         private static final int FIRED = 1;
         private static final int CANCELLED = 2;
@@ -991,6 +1007,16 @@ public final class Fiber<T> {
             return false;
         }
 
+        @Override
+        public FiberHome home() {
+            return fiber.home;
+        }
+
+        @Override
+        public Object spareRegistration() {
+            return registration; // kept by resumed only when Reusable and the callback ran
+        }
+
         /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */
         @Override
         public void accept(Object v, Throwable e) {
@@ -1055,7 +1081,9 @@ public final class Fiber<T> {
         void resumed(boolean reuse) {
             fiber.awaited = null;
             awaiter = null;
-            registration = null;
+            if (!reuse || !(registration instanceof FiberWait.Reusable)) {
+                registration = null;
+            }
             value = null;
             error = null;
             fiber.wait = null;

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
+import loomcc.internal.fiber.FiberWait;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
@@ -213,7 +214,15 @@ public final class LwtFiber {
      * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules)
      */
     public static void pause() {
-        Fiber.await(loop("LwtFiber.pause"), PAUSE);
+        Fiber.await(PAUSE, PAUSE); // the "promise" is a token: the wait itself names the loop (see Pause)
+    }
+
+    /**
+     * The loop of the fiber a wake-up belongs to (the wait of a fiber's await, on the home thread),
+     * else this thread's loop.
+     */
+    private static EventLoop loop(Object wakeUp, String what) {
+        return wakeUp instanceof FiberWait w && w.home() instanceof EventLoop l ? l : EventLoop.require(what);
     }
 
     /** The current fiber's loop (its home: no thread-local lookup), else this thread's loop. */
@@ -222,18 +231,22 @@ public final class LwtFiber {
         return f != null && f.home() instanceof EventLoop l ? l : EventLoop.require(what);
     }
 
-    /** The "promise" a paused fiber waits on is the loop's next turn. */
-    private static final Awaiter.Suspending<EventLoop, Void> PAUSE = new Pause();
+    /**
+     * What a paused fiber waits on is the loop's next turn. The await passes this awaiter as its own
+     * promise, a token; the registration finds the loop through the fiber's wait
+     * ({@link FiberWait}), so a pause looks the fiber up once, in the await.
+     */
+    private static final Pause PAUSE = new Pause();
 
-    private static final class Pause implements Awaiter.Suspending<EventLoop, Void>, LocalAwaiter {
+    private static final class Pause implements Awaiter.Suspending<Object, Void>, LocalAwaiter {
         @Override
-        public Object onComplete(EventLoop loop, java.util.function.BiConsumer<? super Void, ? super Throwable> wakeUp) {
-            loop.pauseFiber(wakeUp);
+        public Object onComplete(Object token, java.util.function.BiConsumer<? super Void, ? super Throwable> wakeUp) {
+            loop(wakeUp, "LwtFiber.pause").pauseFiber(wakeUp);
             return null;
         }
 
         @Override
-        public String describe(EventLoop loop) {
+        public String describe(Object token) {
             return "LwtFiber.pause, the loop's next turn";
         }
     }

@@ -180,6 +180,14 @@ public final class Engine {
     /** A fiber's code starts or resumes here, on top of the current depth; its frames hold {@code own}. */
     void mountFiber(int own) {
         int m = mounts;
+        if (m == 0) {
+            // The common case, a fiber resumed by the loop itself: below it there is no fiber, whose
+            // floor is 0 and queue null by definition, so there is nothing to save (unmount knows).
+            mounts = 1;
+            floor = depth;
+            depth += own;
+            return;
+        }
         if (m == outerFloors.length) {
             outerFloors = java.util.Arrays.copyOf(outerFloors, m * 2);
             outerJobs = java.util.Arrays.copyOf(outerJobs, m * 2);
@@ -199,6 +207,11 @@ public final class Engine {
         int own = depth - floor;
         depth = floor;
         int m = --mounts;
+        if (m == 0) {
+            floor = 0;             // no fiber mounted: see mountFiber
+            fiberJobs = null;
+            return own;
+        }
         floor = outerFloors[m];
         fiberJobs = (ArrayDeque<Runnable>) outerJobs[m];
         outerJobs[m] = null;

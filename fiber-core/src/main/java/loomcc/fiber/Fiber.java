@@ -21,7 +21,7 @@ import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
 import loomcc.internal.fiber.FiberSuspendEvent;
-import loomcc.internal.fiber.FiberWait;
+import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
@@ -928,7 +928,7 @@ public final class Fiber<T> {
      * again. A CANCELLED wait is never reused: the promise it was registered on may still call it
      * (an awaiter need not be able to deregister), and that late call must find the CAS lost.
      */
-    private static final class Wait implements BiConsumer<Object, Throwable>, FiberWait {
+    private static final class Wait implements BiConsumer<Object, Throwable>, HomeBound {
         private static final int ARMED = 0;
         private static final int FIRED = 1;
         private static final int CANCELLED = 2;
@@ -1012,11 +1012,6 @@ public final class Fiber<T> {
             return fiber.home;
         }
 
-        @Override
-        public Object spareRegistration() {
-            return registration; // kept by resumed only when Reusable and the callback ran
-        }
-
         /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */
         @Override
         public void accept(Object v, Throwable e) {
@@ -1081,9 +1076,7 @@ public final class Fiber<T> {
         void resumed(boolean reuse) {
             fiber.awaited = null;
             awaiter = null;
-            if (!reuse || !(registration instanceof FiberWait.Reusable)) {
-                registration = null;
-            }
+            registration = null;
             value = null;
             error = null;
             fiber.wait = null;

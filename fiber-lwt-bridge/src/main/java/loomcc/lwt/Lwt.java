@@ -313,6 +313,11 @@ public final class Lwt<T> {
         return new Resolver<>(new Lwt<>(PENDING, null, Engine.current(), CANCEL_SELF));
     }
 
+    /** {@link #task()}'s promise alone, owned by {@code e} (a fiber's start: no thread-local lookup). */
+    static <T> Lwt<T> taskOn(Engine e) {
+        return new Lwt<>(PENDING, null, e, CANCEL_SELF);
+    }
+
     /** A pending promise derived from {@code source}: cancelling it cancels {@code source}. */
     private static <U> Lwt<U> derived(Engine e, Object cancelTarget) {
         return new Lwt<>(PENDING, null, e, cancelTarget);
@@ -911,7 +916,8 @@ public final class Lwt<T> {
             return;
         }
         c.onCancel = true;
-        u.add(c, Engine.current());
+        Engine o = u.owner;
+        u.add(c, o != null && o.thread == Thread.currentThread() ? o : Engine.current());
     }
 
     private static final class RunOnCancel extends Callback {

@@ -3,7 +3,6 @@ package loomcc.lwt;
 import java.util.function.BiConsumer;
 
 import loomcc.fiber.Awaiter;
-import loomcc.internal.fiber.FiberWait;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.Engine;
 
@@ -37,10 +36,7 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
 
     @Override
     public Object onComplete(Lwt<Object> p, BiConsumer<? super Object, ? super Throwable> callback) {
-        // A fiber's wait hands back the node of its previous await once that one has fired (the
-        // promise unlinked it before running it): a fiber awaiting in a loop allocates no node.
-        Resume node = callback instanceof FiberWait w && w.spareRegistration() instanceof Resume r
-                && r.fiber == callback && r.list == null ? r : new Resume(callback);
+        Resume node = new Resume(callback);
         p.addCallback(node);
         return node;
     }
@@ -63,7 +59,7 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
     }
 
     /** The callback node that hands the outcome to the waiting fiber. */
-    private static final class Resume extends Lwt.Callback implements FiberWait.Reusable {
+    private static final class Resume extends Lwt.Callback {
         private final BiConsumer<? super Object, ? super Throwable> fiber;
 
         Resume(BiConsumer<? super Object, ? super Throwable> fiber) {

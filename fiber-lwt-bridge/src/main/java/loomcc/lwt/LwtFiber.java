@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
-import loomcc.internal.fiber.FiberWait;
+import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
@@ -106,7 +106,7 @@ public final class LwtFiber {
     private static <T> Lwt<T> startNamed(String name, Supplier<T> body) {
         Objects.requireNonNull(body, "LwtFiber.start: body");
         EventLoop loop = EventLoop.require("LwtFiber.start");
-        Lwt<T> p = Lwt.<T>task().promise();       // the Resolver is dropped: Done settles p itself
+        Lwt<T> p = Lwt.taskOn(loop.engine());   // a task's promise; Done settles it itself
         loop.fiberStarted();
         Done<T> done = new Done<>(loop, p);
         Fiber<T> f = Fiber.start(loop, name, body, done);
@@ -222,7 +222,7 @@ public final class LwtFiber {
      * else this thread's loop.
      */
     private static EventLoop loop(Object wakeUp, String what) {
-        return wakeUp instanceof FiberWait w && w.home() instanceof EventLoop l ? l : EventLoop.require(what);
+        return wakeUp instanceof HomeBound b && b.home() instanceof EventLoop l ? l : EventLoop.require(what);
     }
 
     /** The current fiber's loop (its home: no thread-local lookup), else this thread's loop. */
@@ -234,7 +234,7 @@ public final class LwtFiber {
     /**
      * What a paused fiber waits on is the loop's next turn. The await passes this awaiter as its own
      * promise, a token; the registration finds the loop through the fiber's wait
-     * ({@link FiberWait}), so a pause looks the fiber up once, in the await.
+     * ({@link HomeBound}), so a pause looks the fiber up once, in the await.
      */
     private static final Pause PAUSE = new Pause();
 

@@ -886,8 +886,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         return Thread.currentThread() == thread && !closed;
     }
 
-    /** The engine of this loop's thread: its nesting depth and deferred queue. */
-    Engine engine() {
+    /** The engine of this loop's thread: its nesting depth and deferred queue. Loop thread. */
+    public Engine engine() {
         return engine;
     }
 

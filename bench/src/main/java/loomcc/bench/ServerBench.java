@@ -52,7 +52,8 @@ public final class ServerBench {
             return "c" + clients + "-P" + pipeline;
         }
 
-        static Load of(String id) {
+        /** The load named {@code id} ({@link #id()}). */
+        public static Load of(String id) {
             for (Load l : LOADS) {
                 if (l.id().equals(id)) {
                     return l;
@@ -117,6 +118,16 @@ public final class ServerBench {
      */
     public static List<Row> run(Path dir, List<String> systems, int rounds, int scale)
             throws IOException, InterruptedException {
+        return run(dir, systems, LOADS, rounds, scale);
+    }
+
+    /**
+     * {@link #run(Path, List, int, int)} on some of the loads. A system may also be
+     * {@code STYLE@JAR}: that style served by another build's jar ({@code java -jar JAR serve}),
+     * to compare two versions of the code side by side in one interleaved run.
+     */
+    public static List<Row> run(Path dir, List<String> systems, List<Load> loads, int rounds, int scale)
+            throws IOException, InterruptedException {
         Path bench = onPath("redis-benchmark").orElseThrow(() -> new IllegalStateException(INSTALL));
         List<String> present = new ArrayList<>();
         for (String s : systems) {
@@ -137,7 +148,7 @@ public final class ServerBench {
                 if (round % 2 == 0) {
                     java.util.Collections.reverse(order);   // round 0 (warm-up) and even rounds: reversed
                 }
-                for (Load l : LOADS) {
+                for (Load l : loads) {
                     for (String test : TESTS) {
                         for (String s : order) {
                             Row r = runOne(bench, servers.get(s), round, l, test, round == 0 ? 1 : scale);
@@ -247,7 +258,13 @@ public final class ServerBench {
                 throw new IOException("redis-server did not start on port " + port);
             }
             List<String> cmd = new ArrayList<>(serveCommand());
-            cmd.addAll(List.of("--style", name, "--port", "0"));
+            String style = name;
+            int at = name.indexOf('@');
+            if (at > 0) {                           // STYLE@JAR: another build's server
+                style = name.substring(0, at);
+                cmd = new ArrayList<>(List.of(cmd.get(0), "-jar", name.substring(at + 1), "serve"));
+            }
+            cmd.addAll(List.of("--style", style, "--port", "0"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = r.readLine();

@@ -78,6 +78,29 @@ class ServerAnalysisTest {
     }
 
     @Test
+    void aVerdictSaysHowManyMediansMeetItAndWhenTheWorstOnesRoundsStraddleTheTarget() {
+        ServerAnalysis steady = new ServerAnalysis(rows(Map.of("fiber", 100.0, "promise", 100.0, "vthread", 80.0,
+                "redis-server", 110.0), Map.of("fiber", 10.0, "promise", 10.0, "vthread", 12.0, "redis-server", 9.5)));
+        String f = verdict(steady.verdicts(), "fiber / redis-server, server CPU").figure();
+        assertTrue(f.endsWith("; 6 of 6 test medians meet it"), f);
+        // get: fiber's CPU per request x1 in round 1 (ratio 1.05), x1.2 in round 2 (1.26), x1.03 in
+        // round 3 (1.08): the worst median, which meets <= 1.1, and its rounds straddle the target
+        List<Row> rows = new ArrayList<>();
+        for (Row r : rows(Map.of("fiber", 100.0, "redis-server", 110.0), Map.of("fiber", 10.0, "redis-server", 9.5))) {
+            double x = r.round() == 2 ? 1.2 : r.round() == 3 ? 1.03 : 1;
+            rows.add(r.system().equals("fiber") && r.test().equals("get")
+                    ? new Row(r.round(), r.system(), r.load(), r.test(), r.requests(), r.rps(), r.p50Ms(), r.p99Ms(),
+                            r.cpuMs() * x)
+                    : r);
+        }
+        Verdict v = verdict(new ServerAnalysis(rows).verdicts(), "fiber / redis-server, server CPU");
+        assertEquals(Analysis.Status.MET, v.status());
+        assertTrue(v.figure().startsWith("worst 1.08 (1.05–1.26) (get at c50-P1)"), v.figure());
+        assertTrue(v.figure().endsWith("6 of 6 test medians meet it; the worst one's rounds fall on both sides of the"
+                + " target (within this run's noise)"), v.figure());
+    }
+
+    @Test
     void aMissingSystemIsNotRunAndNothingCrashes(@TempDir Path dir) throws Exception {
         ServerAnalysis a = new ServerAnalysis(rows(Map.of("fiber", 100.0, "promise", 100.0), Map.of("fiber", 10.0,
                 "promise", 10.0)));

@@ -20,6 +20,7 @@ import loomcc.internal.cont.Backends;
 import loomcc.internal.cont.Runner;
 import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
+import loomcc.internal.fiber.FiberAccess;
 import loomcc.internal.fiber.FiberSuspendEvent;
 import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LiveFibers;
@@ -118,6 +119,15 @@ public final class Fiber<T> {
      * a lambda per fiber ({@code this::runBody}) would cost each suspended fiber 16 bytes.
      */
     private static final Runnable RUN_BODY = () -> ((Fiber<?>) BACKEND.current(SCOPE).attachment()).runBody();
+
+    static {
+        FiberAccess.install(new FiberAccess() {
+            @Override
+            public <P, V> V await(Fiber<?> self, P promise, Awaiter<P, V> awaiter) {
+                return Fiber.await(self, promise, awaiter);
+            }
+        });
+    }
 
     enum State { RUNNING, WAITING, DETACHED, DONE }
 
@@ -286,7 +296,11 @@ public final class Fiber<T> {
         // Flat on purpose: every call level between the caller and the JDK's lookup of the current
         // continuation counts against C2's inlining depth (MaxInlineLevel, 15), and past it the
         // lookup became two real calls per await in code a dozen frames deep in the fiber body.
-        Fiber<?> f = current();
+        return await(current(), promise, awaiter);
+    }
+
+    /** {@link #await(Object, Awaiter)} with the current fiber (or null) already looked up. */
+    private static <P, V> V await(Fiber<?> f, P promise, Awaiter<P, V> awaiter) {
         if (f != null && f.state == State.RUNNING && f.cancelRequest == null && awaiter.isDone(promise)) {
             return now(f, promise, awaiter);
         }
@@ -509,7 +523,10 @@ public final class Fiber<T> {
                 if (reg.jfr != null) {                 // JFR records suspensions: end this one's
                     FiberSuspendEvent ev = reg.jfr.remove(this);
                     if (ev != null) {
-                        ev.commit();
+                        ev.end();
+                        if (ev.shouldCommit()) {   // the threshold: only the long suspensions
+                            ev.commit();
+                        }
                     }
                 }
                 outer = reg.running;
@@ -693,7 +710,7 @@ public final class Fiber<T> {
 
     private void beginJfr(Object promise, Awaiter<?, ?> awaiter) {
         FiberSuspendEvent e = new FiberSuspendEvent();
-        if (e.shouldCommit()) {
+        if (e.isEnabled()) {          // shouldCommit would ask the threshold before the duration is known
             e.fiber = name();
             e.waitsFor = describe(promise, awaiter);
             e.begin();

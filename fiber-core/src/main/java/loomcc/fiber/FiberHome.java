@@ -16,7 +16,13 @@ public interface FiberHome {
      * in the order they were given. Callable from any thread, the home's own included. What
      * {@code execute}'s caller did before the call happens-before the task runs.
      *
-     * @throws java.util.concurrent.RejectedExecutionException if the home has stopped
+     * <p>Once the home has stopped, a task can no longer run: the home may throw
+     * {@link java.util.concurrent.RejectedExecutionException} (an executor does), or drop the task
+     * and account for it (the Lwt loop counts such fiber wake-ups and reports the fibers left
+     * suspended when it ends). The fiber runtime handles both; it never retries.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the home has stopped and refuses
+     *         tasks rather than dropping them
      */
     void execute(Runnable task);
 

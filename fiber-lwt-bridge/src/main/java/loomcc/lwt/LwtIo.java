@@ -17,7 +17,10 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 
+import java.util.function.BiConsumer;
+import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
+import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.EventLoop;
 
 /**
@@ -40,7 +43,9 @@ import loomcc.internal.lwt.EventLoop;
  *       returned fewer bytes than there was room for, the socket is known to be drained, so the
  *       next read waits for the selector instead of trying a read that would return nothing
  *       (Lwt_unix's {@code wait_read} before a read). A read that can be answered from the buffer
- *       returns a resolved promise, so a fiber's {@code await} on it costs no suspension.
+ *       returns a resolved promise, so a fiber's {@code await} on it costs no suspension. A fiber
+ *       that reads through {@link Input#stream()} waits with no promise at all (the input itself is
+ *       what it awaits): the cheapest read a fiber has.
  *   <li>{@link Output}: a byte buffer behind a socket. A write that fits is copied and resolved
  *       at once; one that does not goes straight to the socket with the buffered bytes in front of
  *       it (one gathering write), and only what the socket did not take is kept. Every write takes
@@ -256,6 +261,8 @@ public final class LwtIo {
         private static final int LINE = 1;
         private static final int READ = 2;
         private static final int EXACT = 3;
+        /** A read of {@link #stream()}: into {@code streamDst[streamOff, +streamLen)}, the fiber waiting on {@code waker}. */
+        private static final int STREAM = 4;
 
         private final EventLoop loop;
         private final SocketChannel ch;
@@ -278,6 +285,11 @@ public final class LwtIo {
         private Resolver<Object> pending;
         private ByteBuffer readDst;
         private int exactN;
+        // A STREAM read: where its bytes go, and the waiting fiber's wake-up (no promise at all).
+        private byte[] streamDst;
+        private int streamOff;
+        private int streamLen;
+        private BiConsumer<? super Integer, ? super Throwable> waker;
 
         private final EventLoop.ReadyWait readable = new EventLoop.ReadyWait() {
             @Override
@@ -418,7 +430,7 @@ public final class LwtIo {
                         consume(n);
                         return n;
                     }
-                    return LwtFiber.await(Input.this.read(ByteBuffer.wrap(b, off, len)));
+                    return readDirect(b, off, len);
                 }
 
                 @Override
@@ -435,8 +447,95 @@ public final class LwtIo {
 
         // ----- the machinery -----
 
+        /**
+         * A read of {@link #stream()} in the calling fiber, with no promise: the fiber awaits this
+         * input through {@link #DIRECT} (the fast path reads the buffer, then the socket once if
+         * it is not known to be drained; the slow path arms the readiness wait, whose callback
+         * fills {@code b} and wakes the fiber). No allocation per read, waiting or not, where
+         * {@code LwtFiber.await(read(ByteBuffer))} costs a buffer view, a task and its callback.
+         */
+        private int readDirect(byte[] b, int off, int len) throws IOException {
+            if (kind != NONE && pending != null && !pending.promise().isPending()) {
+                clear();                                   // its promise was cancelled: see onReadable
+            }
+            if (kind != NONE) {
+                throw new IllegalStateException("Input.stream().read: another read is pending on this input;"
+                        + " await its promise before starting the next (one reader at a time)");
+            }
+            streamDst = b;
+            streamOff = off;
+            streamLen = len;
+            kind = STREAM;
+            try {
+                return Fiber.await(this, DIRECT);
+            } finally {
+                if (kind == STREAM && waker == null) {
+                    clear();                               // answered on the fast path, or failed there
+                }
+            }
+        }
+
+        /** The awaiter of {@link #readDirect}: the "promise" is the input itself, its kind STREAM. */
+        private static final Awaiter<Input, Integer> DIRECT = new DirectRead();
+
+        private static final class DirectRead implements Awaiter<Input, Integer>, LocalAwaiter {
+            @Override
+            public boolean isDone(Input in) {
+                if (in.broken != null || in.end > in.start || in.eof) {
+                    return true;                           // nothing is taken here: getNow takes it
+                }
+                if (in.drained) {
+                    return false;                          // the last read was short: wait for readiness
+                }
+                try {
+                    in.fill();                             // once; a second isDone finds it drained
+                } catch (IOException e) {
+                    in.broken = e;
+                    return true;
+                }
+                return in.end > in.start || in.eof;
+            }
+
+            @Override
+            public Integer getNow(Input in) {
+                if (in.broken != null) {
+                    throw loomcc.internal.Throwing.sneaky(in.broken);
+                }
+                try {
+                    return (Integer) in.step();            // isDone saw bytes or the end: take them
+                } catch (IOException e) {
+                    in.broken = e;
+                    throw loomcc.internal.Throwing.sneaky(e);
+                }
+            }
+
+            @Override
+            public Object onComplete(Input in, BiConsumer<? super Integer, ? super Throwable> wakeUp) {
+                in.waker = wakeUp;
+                try {
+                    in.loop.awaitReady(in.ch, SelectionKey.OP_READ, in.readable);
+                } catch (IOException e) {
+                    in.fail(e);                            // wakes the fiber with e
+                }
+                return null;
+            }
+
+            @Override
+            public void abandon(Input in, Object registration) {
+                if (in.kind == STREAM && in.waker != null) {   // the fiber was cancelled while it waited
+                    in.clear();
+                    in.loop.cancelReady(in.readable);      // the buffered bytes stay for the next read
+                }
+            }
+
+            @Override
+            public String describe(Input in) {
+                return in.toString();                      // "LwtIo.Input read on <channel>"
+            }
+        }
+
         private Lwt<?> start(int k, String what, ByteBuffer dst, int n) {
-            if (kind != NONE && !pending.promise().isPending()) {
+            if (kind != NONE && pending != null && !pending.promise().isPending()) {
                 clear();                                   // its promise was cancelled: see onReadable
             }
             if (kind != NONE) {
@@ -495,7 +594,7 @@ public final class LwtIo {
         /** Readiness: the next read may go ahead. */
         private void onReadable() {
             drained = false;
-            if (kind != NONE && !pending.promise().isPending()) {
+            if (kind != NONE && pending != null && !pending.promise().isPending()) {
                 clear();                                   // cancelled while it waited
             }
             if (kind == NONE) {
@@ -517,15 +616,23 @@ public final class LwtIo {
                 return;
             }
             Resolver<Object> res = pending;
+            BiConsumer<? super Integer, ? super Throwable> w = waker;
             clear();
-            res.tryResolve(r);
+            if (w != null) {
+                w.accept((Integer) r, null);
+            } else {
+                res.tryResolve(r);
+            }
         }
 
         private void fail(IOException e) {
             broken = e;
             Resolver<Object> res = pending;
+            BiConsumer<? super Integer, ? super Throwable> w = waker;
             clear();
-            if (res != null) {
+            if (w != null) {
+                w.accept(null, e);
+            } else if (res != null) {
                 res.tryReject(e);
             }
         }
@@ -534,6 +641,8 @@ public final class LwtIo {
             kind = NONE;
             pending = null;
             readDst = null;
+            streamDst = null;
+            waker = null;
         }
 
         /** Tries to finish the pending operation with what is buffered (and the end of input). */
@@ -552,6 +661,16 @@ public final class LwtIo {
                     if (have > 0) {
                         int n = Math.min(room, have);
                         dst.put(a, start, n);
+                        consume(n);
+                        return n;
+                    }
+                    return eof ? (Object) (-1) : NEED_MORE;
+                }
+                case STREAM -> {
+                    int have = end - start;
+                    if (have > 0) {
+                        int n = Math.min(streamLen, have);
+                        System.arraycopy(a, start, streamDst, streamOff, n);
                         consume(n);
                         return n;
                     }

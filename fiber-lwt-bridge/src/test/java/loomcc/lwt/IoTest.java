@@ -205,6 +205,123 @@ class IoTest {
         }
     }
 
+    /**
+     * Readiness dispatch (EventLoop.poll: select(Consumer) into an array, callbacks after select
+     * returns): forty reads made ready at once, more than the array's first size, each settle once;
+     * the first to settle closes the odd channels still waiting, whose keys the same poll already
+     * collected: those are skipped (their reads rejected by the close), and no read is lost.
+     */
+    @Test
+    void manyChannelsReadyInOnePollEachSettleOnceAndOnesClosedMeanwhileAreSkipped() throws IOException {
+        int n = 40;
+        try (ServerSocketChannel server = listenOnLoopback()) {
+            SocketChannel[] clients = new SocketChannel[n];
+            SocketChannel[] conns = new SocketChannel[n];
+            for (int i = 0; i < n; i++) {
+                SocketChannel[] p = pair(server);
+                clients[i] = p[0];
+                conns[i] = p[1];
+            }
+            try {
+                String[] outcome = new String[n];
+                int[] settled = new int[n];
+                LwtMain.run(() -> {
+                    java.util.List<Lwt<Void>> all = new java.util.ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        int me = i;
+                        all.add(LwtUnix.read(conns[i], ByteBuffer.allocate(4)).map(r -> {
+                            settled[me]++;
+                            outcome[me] = "read " + r;
+                            if (java.util.Arrays.stream(settled).sum() == 1) {
+                                for (int k = 1; k < n; k += 2) {
+                                    if (settled[k] == 0) {
+                                        LwtUnix.close(conns[k]).getNow();
+                                    }
+                                }
+                            }
+                            return (Void) null;
+                        }).recover(e -> {
+                            settled[me]++;
+                            outcome[me] = e.getClass().getSimpleName();
+                            return Lwt.resolved(null);
+                        }));
+                    }
+                    for (SocketChannel c : clients) {
+                        try {
+                            assertEquals(1, c.write(ByteBuffer.wrap(new byte[] {7})));   // blocking: loopback takes it
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                    return Lwt.join(all);
+                });
+                int closed = 0;
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, settled[i], "read " + i + " settled " + settled[i] + " times");
+                    if (i % 2 == 0 || !outcome[i].equals("AsynchronousCloseException")) {
+                        assertEquals("read 1", outcome[i], "read " + i);
+                    } else {
+                        closed++;
+                    }
+                }
+                assertTrue(closed > 0, "no odd channel was closed while its key waited in the ready array");
+            } finally {
+                for (int i = 0; i < n; i++) {
+                    closeQuietly(clients[i]);
+                    closeQuietly(conns[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * A ready read's interest stays on its key until the next select (its owner nearly always
+     * re-arms first); one that nobody re-armed is reported once more and then turned off, so a
+     * loop that leaves unread bytes in a socket does not spin on it.
+     */
+    @Test
+    void aReadInterestNobodyReArmsIsTurnedOffAfterOneMoreReportAndTheLoopDoesNotSpin() throws IOException {
+        try (ServerSocketChannel server = listenOnLoopback()) {
+            SocketChannel[] p = pair(server);
+            try (SocketChannel client = p[0]; SocketChannel conn = p[1]) {
+                int[] calls = new int[1];
+                long[] turns = new long[2];
+                int[] interest = new int[1];
+                LwtMain.run(() -> {
+                    EventLoop loop = EventLoop.current();
+                    EventLoop.ReadyWait w = new EventLoop.ReadyWait() {
+                        @Override
+                        protected void ready() {
+                            calls[0]++;                       // reads nothing, re-arms nothing
+                        }
+
+                        @Override
+                        protected void failed(Throwable error) {
+                            throw new AssertionError(error);
+                        }
+                    };
+                    try {
+                        loop.awaitReady(conn, SelectionKey.OP_READ, w);
+                        assertEquals(1, client.write(ByteBuffer.wrap(new byte[] {1})));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return LwtUnix.sleep(0.02).bind(v -> {
+                        turns[0] = loop.turns();
+                        interest[0] = loop.interestOps(conn);
+                        return LwtUnix.sleep(0.1);
+                    }).map(v -> {
+                        turns[1] = loop.turns();
+                        return null;
+                    });
+                });
+                assertEquals(1, calls[0], "the callback runs once per arming");
+                assertEquals(0, interest[0] & SelectionKey.OP_READ, "interest left behind");
+                assertTrue(turns[1] - turns[0] < 50, "the loop spun: " + (turns[1] - turns[0]) + " turns in 0.1 s");
+            }
+        }
+    }
+
     @Test
     void endOfStreamReadsMinusOne() throws IOException {
         try (ServerSocketChannel server = listenOnLoopback()) {

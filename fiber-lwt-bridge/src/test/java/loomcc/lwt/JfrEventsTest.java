@@ -43,6 +43,38 @@ class JfrEventsTest {
     }
 
     @Test
+    void onItsDefaultThresholdOnlyTheLongSuspensionsAreEvents() throws Exception {
+        List<RecordedEvent> events = new CopyOnWriteArrayList<>();
+        CountDownLatch seen = new CountDownLatch(1);
+        try (RecordingStream rs = new RecordingStream()) {
+            rs.enable("loomcc.FiberSuspend");          // as a .jfc turns it on: 20 ms threshold
+            rs.onEvent("loomcc.FiberSuspend", e -> {
+                events.add(e);
+                if ("jfr-long".equals(e.getString("fiber"))) {
+                    seen.countDown();
+                }
+            });
+            rs.startAsync();
+            LwtMain.run(() -> {
+                Lwt<Void> quick = LwtFiber.start("jfr-short", () -> {
+                    for (int i = 0; i < 100; i++) {
+                        LwtFiber.pause();
+                    }
+                    return null;
+                });
+                return quick.bind(x -> LwtFiber.start("jfr-long", () -> {
+                    LwtFiber.sleep(0.1);
+                    return null;
+                }));
+            });
+            assertTrue(seen.await(60, TimeUnit.SECONDS), "no event for the 100 ms sleep: " + events);
+        }
+        assertTrue(events.stream().noneMatch(e -> "jfr-short".equals(e.getString("fiber"))),
+                "100 pauses of a few microseconds each are under the threshold: " + events);
+        assertTrue(events.stream().allMatch(e -> e.getDuration().toMillis() >= 20), events.toString());
+    }
+
+    @Test
     void aStallIsALoopStallEventWithTheLoopThreadAndTheFiber() throws Exception {
         String old = System.setProperty("loomcc.stallMillis", "200");
         List<RecordedEvent> events = new CopyOnWriteArrayList<>();

@@ -577,4 +577,44 @@ class LwtFiberTest {
         });
         assertEquals(List.of("a0", "b0", "a1", "b1", "a2", "b2"), seen);
     }
+
+    @Test
+    void aFiberResumedByAPromiseAwaitsTheNextOneWhileThatPromiseStillRunsItsOtherCallbacks() {
+        // The fiber's wait is reused from one await to the next: here while the first promise is
+        // still running the callbacks registered after the fiber's.
+        List<String> seen = new ArrayList<>();
+        LwtMain.run(() -> {
+            Resolver<String> a = Lwt.pending();
+            Resolver<String> b = Lwt.pending();
+            Resolver<String> c = Lwt.task();
+            Lwt<Void> f = LwtFiber.start(() -> {
+                seen.add("a=" + LwtFiber.await(a.promise()));
+                try {
+                    LwtFiber.await(c.promise());
+                } catch (Lwt.Canceled e) {
+                    seen.add("c cancelled");
+                }
+                seen.add("b=" + LwtFiber.await(b.promise()));
+                for (int i = 0; i < 100; i++) {
+                    Resolver<Integer> r = Lwt.pending();
+                    Lwt.pause().map(x -> {
+                        r.resolve(1);
+                        return x;
+                    });
+                    seen.add("r" + LwtFiber.await(r.promise()));
+                }
+                return null;
+            });
+            a.promise().map(v -> seen.add("after the fiber: " + v));
+            a.resolve("1");
+            c.promise().cancel();
+            b.promise().map(v -> seen.add("b's own callback: " + v));
+            b.resolve("2");
+            return f;
+        });
+        assertEquals(List.of("a=1", "after the fiber: 1", "c cancelled", "b=2", "b's own callback: 2"),
+                seen.subList(0, 5));
+        assertEquals(105, seen.size());
+        assertTrue(seen.subList(5, 105).stream().allMatch("r1"::equals), seen.toString());
+    }
 }

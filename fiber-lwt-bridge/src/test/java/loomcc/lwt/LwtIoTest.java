@@ -338,6 +338,72 @@ class LwtIoTest {
         assertEquals(List.of("5:héllo", "0:", "5:wörld"), run.client());
     }
 
+    /**
+     * A fiber waiting in a stream read (no promise: Input.readDirect) and cancelled there leaves
+     * the input usable and loses no byte; a promise read is refused while it waits.
+     */
+    @Test
+    void aFiberCancelledInAStreamReadLosesNoByteAndTheInputStaysUsable() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        var run = withServer(c -> {
+            java.io.InputStream in = c.in().stream();
+            byte[] b = new byte[16];
+            Lwt<Integer> child = LwtFiber.start(() -> {
+                try {
+                    return in.read(b, 0, b.length);         // nothing sent yet: the child waits here
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            seen.add(child.isPending());
+            seen.add(assertThrows(IllegalStateException.class, () -> c.in().readLine()).getMessage()
+                    .contains("another read is pending"));
+            child.cancel();
+            seen.add(child.isRejected());
+            LwtFiber.await(c.out().writeUtf8("go\n"));
+            LwtFiber.await(c.out().flush());
+            StringBuilder got = new StringBuilder();
+            int n;
+            while ((n = in.read(b, 0, b.length)) > 0) {
+                got.append(new String(b, 0, n, StandardCharsets.US_ASCII));
+            }
+            seen.add(got.toString());
+        }, a -> {
+            SocketChannel c = open(a);
+            assertEquals("go", readLine(c));
+            send(c, "abc");
+            send(c, "def");
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(), run.handlerErrors());
+        assertEquals(List.of(true, true, true, "abcdef"), seen);
+    }
+
+    /** Closing a connection under a fiber waiting in a stream read throws the IOException in that fiber. */
+    @Test
+    void closingUnderAStreamReadThrowsTheIOExceptionInTheWaitingFiber() {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        withServer(c -> {
+            Lwt<Integer> child = LwtFiber.start(() -> {
+                try {
+                    return c.in().stream().read(new byte[4], 0, 4);
+                } catch (IOException e) {
+                    seen.add(e.getClass().getSimpleName());
+                    return -2;
+                }
+            });
+            c.close();
+            seen.add(LwtFiber.await(child));
+        }, a -> {
+            SocketChannel c = open(a);
+            readToEnd(c);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of("AsynchronousCloseException", -2), seen);
+    }
+
     @Test
     void dataInputStreamReadsBinaryFramesFromTheStream() {
         List<Object> seen = new CopyOnWriteArrayList<>();

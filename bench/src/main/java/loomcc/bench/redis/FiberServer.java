@@ -1,6 +1,7 @@
 package loomcc.bench.redis;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 
 import loomcc.lwt.Lwt;
@@ -10,9 +11,10 @@ import loomcc.lwt.LwtUnix;
 
 /**
  * The fiber style: {@link LwtIo#serve}, a fiber per connection, direct style: read, answer every
- * complete command, write, loop. Each wait is an {@link LwtFiber#await} on the connection's
- * buffered {@link LwtIo.Input} and {@link LwtIo.Output}; a read the buffer answers, and a write the
- * socket takes at once, cost no suspension.
+ * complete command, write, loop. It reads as the vthread style does, from an
+ * {@link java.io.InputStream} ({@link LwtIo.Input#stream()}: the fiber waits in it, with no promise),
+ * and writes with an {@link LwtFiber#await} on the buffered {@link LwtIo.Output}; a read the buffer
+ * answers, and a write the socket takes at once, cost no suspension.
  */
 final class FiberServer extends LoopServer {
     private LwtIo.Server server;
@@ -27,9 +29,9 @@ final class FiberServer extends LoopServer {
         return server.address();
     }
 
-    private void serve(LwtIo.Connection c) {
+    private void serve(LwtIo.Connection c) throws IOException {
         RespSession s = new RespSession(keyspace, false);
-        LwtIo.Input in = c.in();
+        InputStream in = c.in().stream();     // reads with no promise (LwtIo.Input.readDirect)
         LwtIo.Output out = c.out();
         while (true) {
             int st = s.process();
@@ -42,11 +44,9 @@ final class FiberServer extends LoopServer {
                 return;
             }
             if (st == RespSession.READ) {
-                int n = LwtFiber.await(in.read(s.readBuffer()));
-                if (n < 0) {
+                if (s.readFrom(in) < 0) {             // the fiber waits here, as a blocking read would
                     return;
                 }
-                s.received(n);
             }
         }
     }

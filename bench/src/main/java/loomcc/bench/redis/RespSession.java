@@ -537,27 +537,42 @@ public final class RespSession {
             }
         }
         n++;
-        byte[] digits = Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+        int at = outLen;
+        integer(n);                                   // ":<digits>\r\n": the new value is those digits
+        byte[] digits = Arrays.copyOfRange(out, at + 1, outLen - 2);
         if (v == null) {
             keyspace.set(k, digits);
         } else {
             v.bytes = digits;
         }
-        integer(n);
     }
 
     /** A value as redis-server reads an integer: canonical decimal, no spaces or '+'; BAD otherwise. */
     static long parseLong(byte[] b) {
-        if (b.length == 0 || b.length > 20) {
+        int len = b.length;
+        if (len == 0 || len > 20) {
             return BAD;
         }
-        try {
-            String s = new String(b, StandardCharsets.US_ASCII);
-            long n = Long.parseLong(s);
-            return Long.toString(n).equals(s) ? n : BAD;
-        } catch (NumberFormatException e) {
-            return BAD;
+        boolean neg = b[0] == '-';
+        int i = neg ? 1 : 0;
+        if (i == len || (b[i] == '0' && (len - i > 1 || neg))) {
+            return BAD;                               // "-", a leading zero, "-0"
         }
+        long n = 0;                                   // negative while it accumulates: MIN_VALUE fits
+        for (; i < len; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9 || n < (Long.MIN_VALUE + d) / 10) {
+                return BAD;                           // not a digit, or n * 10 - d would overflow
+            }
+            n = n * 10 - d;
+        }
+        if (!neg) {
+            if (n == Long.MIN_VALUE) {
+                return BAD;                           // 9223372036854775808
+            }
+            n = -n;
+        }
+        return n;
     }
 
     private void flush() {

@@ -1,0 +1,38 @@
+package loomcc.internal.fiber;
+
+import loomcc.fiber.Awaiter;
+import loomcc.fiber.Fiber;
+
+/**
+ * Calls into {@link Fiber} that only this library's own code makes, kept off the public API (the
+ * JDK's {@code SharedSecrets} pattern): {@code Fiber} installs the one implementation when it is
+ * initialized. A caller keeps the instance in a {@code static final} field, so the call compiles
+ * to a direct one. Not API.
+ */
+public abstract class FiberAccess {
+    private static volatile FiberAccess installed;
+
+    /** Called once, by {@code Fiber}'s static initializer. */
+    public static void install(FiberAccess access) {
+        if (installed != null) {
+            throw new IllegalStateException("FiberAccess is installed once, by Fiber");
+        }
+        installed = access;
+    }
+
+    /** The implementation ({@code Fiber} is initialized first if it was not yet). */
+    public static FiberAccess get() {
+        FiberAccess a = installed;
+        if (a == null) {
+            Fiber.current(); // initializes Fiber, which installs it
+            a = installed;
+        }
+        return a;
+    }
+
+    /**
+     * {@link Fiber#await(Object, Awaiter)} for a caller that has just looked up the current fiber
+     * ({@code self}, from {@link Fiber#current()}, possibly null) and must not pay the lookup twice.
+     */
+    public abstract <P, V> V await(Fiber<?> self, P promise, Awaiter<P, V> awaiter);
+}

@@ -49,6 +49,72 @@ class SleepTest {
         }
     }
 
+    /**
+     * A zero sleep may take the loop's last clock reading as its deadline (no clock call) only
+     * when no timer is due after that reading; here one is (a short sleep made earlier that came
+     * due while the loop thread slept), so the zero sleep, due later, must fire after it. On the
+     * real clock: the thread sleeps past the short timer's deadline before the zero sleep is made.
+     */
+    @Test
+    void aZeroSleepFiresAfterAnEarlierTimerThatCameDueBeforeIt() {
+        List<String> fired = new ArrayList<>();
+        Support.inLoop(() -> {
+            Lwt<Boolean> shortOne = LwtUnix.sleep(0.001).map(v -> fired.add("short"));
+            try {
+                Thread.sleep(20);                         // past its deadline, with no loop clock read
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            Lwt<Boolean> zero = LwtUnix.sleep(0).map(v -> fired.add("zero"));
+            return Lwt.all(List.of(shortOne, zero));
+        });
+        assertEquals(List.of("short", "zero"), fired);
+    }
+
+    /** The same for fibers' own timers: a zero sleep after a due short one wakes after it. */
+    @Test
+    void aFibersZeroSleepWakesAfterAnEarlierTimerThatCameDueBeforeIt() {
+        List<String> fired = new ArrayList<>();
+        Support.inLoop(() -> {
+            Lwt<Boolean> shortOne = LwtUnix.sleep(0.001).map(v -> fired.add("short"));
+            Lwt<Boolean> fiber = LwtFiber.start(() -> {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                LwtFiber.sleep(0);
+                return fired.add("fiber");
+            });
+            return Lwt.all(List.of(shortOne, fiber));
+        });
+        assertEquals(List.of("short", "fiber"), fired);
+    }
+
+    /** A loop of zero sleeps, fiber and promise alike, interleaves with pauses in creation order. */
+    @Test
+    void zeroSleepsInALoopKeepTheirOrder() {
+        List<String> fired = new ArrayList<>();
+        Support.inLoop(() -> {
+            Lwt<Void> a = LwtFiber.start(() -> {
+                for (int i = 0; i < 3; i++) {
+                    LwtFiber.sleep(0);
+                    fired.add("a" + i);
+                }
+                return null;
+            });
+            Lwt<Void> b = LwtFiber.start(() -> {
+                for (int i = 0; i < 3; i++) {
+                    LwtFiber.sleep(0);
+                    fired.add("b" + i);
+                }
+                return null;
+            });
+            return Lwt.all(List.of(a, b));
+        });
+        assertEquals(List.of("a0", "b0", "a1", "b1", "a2", "b2"), fired);
+    }
+
     @Test
     void badDurationsAreRejected() {
         Support.inLoop(() -> {

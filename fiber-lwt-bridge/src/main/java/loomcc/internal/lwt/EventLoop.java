@@ -67,7 +67,10 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * {@code System.nanoTime()}. One started by {@code LwtMain.runWithVirtualClock} has a virtual clock
  * that starts at 0 and moves only in step 4 ({@link #pollVirtual}): when nothing is ready and no
  * other thread is working for the loop, it jumps to the next deadline instead of blocking. Steps
- * 0-3 are the same code on both, so events come in the same order. Waits that another thread ends
+ * 0-3 are the same code on both, so events come in the same order. On a real clock the loop keeps
+ * its last reading ({@link #clockSeen}): a timer due by it is due, so steps 3 and 4 read the clock
+ * only when that reading cannot answer, and a zero sleep takes it as its deadline when that keeps
+ * the order (see {@link #deadline}). Waits that another thread ends
  * are counted ({@link #beginExternalWait}, and the channels with a pending read, write or connect):
  * while there are any, a virtual clock stands still and the loop blocks in real time.
  *
@@ -143,8 +146,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     /** Waits in flight that another thread ends (pool work, CompletionStages, callbacks). Loop thread. */
     private int externalWaits;
     /** Paused promises' resolvers and paused fibers' wake-ups, in the order they paused. */
-    private ArrayList<Object> paused = new ArrayList<>();
-    private ArrayList<Object> waking = new ArrayList<>();
+    private PauseList paused = new PauseList();
+    private PauseList waking = new PauseList();
     private final Set<Abandonable> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private Consumer<Throwable> asyncHandler;   // null: the default (stop the loop, run() throws)
@@ -196,6 +199,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         this.startedAt = startedAt;
         this.virtual = virtual;
         this.originNanos = virtual ? 0 : System.nanoTime();
+        this.clockSeen = originNanos;
     }
 
     /** The selector, opened on first use. Loop thread. */
@@ -340,10 +344,20 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
     }
 
+    /**
+     * Step 1. The common turn has an empty inbox: one {@code relaxedPoll} (a single volatile load of
+     * the next slot) answers that, with no consumer object and no further call.
+     */
     private void runInbox() {
-        if (inbox.drain(this::runTask, INBOX_BATCH) > 0) {
-            deadlockChecked = false;                      // something happened: a deadlock may be over
+        Runnable r = inbox.relaxedPoll();
+        if (r == null) {
+            return;                                       // NOTE: an offer in flight is seen by poll's isEmpty
         }
+        deadlockChecked = false;                          // something happened: a deadlock may be over
+        int n = 0;
+        do {
+            runTask(r);
+        } while (++n < INBOX_BATCH && (r = inbox.relaxedPoll()) != null);
     }
 
     /**
@@ -368,33 +382,79 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
     }
 
-    /** The list holds paused promises' resolvers and paused fibers' wake-ups, in pause order. */
+    /**
+     * Step 2. The list holds paused promises' resolvers and paused fibers' wake-ups, in pause order;
+     * what pauses while it runs goes to the other list, for the next turn.
+     */
     private void wakePaused() {
-        if (paused.isEmpty()) {
+        PauseList now = paused;
+        int n = now.size;
+        if (n == 0) {
             return;
         }
-        ArrayList<Object> now = paused;
         paused = waking;
         waking = now;
-        for (int i = 0; i < now.size(); i++) {
-            Object o = now.get(i);
-            if (o instanceof Resolver<?> r) {
+        now.size = 0;                                     // (were anything to escape, nothing runs twice)
+        Object[] items = now.items;
+        for (int i = 0; i < n; i++) {
+            Object o = items[i];
+            items[i] = null;                              // nothing kept once it ran
+            if (o instanceof Resolver<?> r) {             // Resolver is a final class: one class compare
                 r.tryResolve(null);                       // a cancelled pause is simply skipped
             } else {
                 runTask(o);
             }
         }
-        now.clear();
     }
 
+    /**
+     * The paused list: an array and a count, no modification count or range checks, since only
+     * {@link #wakePaused} reads it and the loop thread alone writes it. Loop thread.
+     */
+    private static final class PauseList {
+        Object[] items = new Object[16];
+        int size;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void add(Object o) {
+            Object[] a = items;
+            int n = size;
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, n * 2);
+                items = a;
+            }
+            a[n] = o;
+            size = n + 1;
+        }
+    }
+
+    /**
+     * Step 3. The clock is read at most once, and only when a timer is not known to be due by the
+     * last reading ({@link #clockSeen}, never ahead of the real clock): a fiber sleeping 0 s in a
+     * loop reads no clock at all.
+     */
     private void fireTimers() {
         TimerHeap.Timer t = timers.peek();
         if (t == null) {
             return;
         }
-        long now = clockNanos();
+        boolean fresh = virtual;                          // a virtual clock is always fresh
+        long now = virtual ? virtualNanos : clockSeen;
         long seqLimit = timerSeq;                         // timers made while firing wait a turn
-        while ((t = timers.peek()) != null && t.deadline - now <= 0 && t.seq < seqLimit) {
+        while ((t = timers.peek()) != null && t.seq < seqLimit) {
+            if (t.deadline - now > 0) {
+                if (fresh) {
+                    break;
+                }
+                now = readClock();
+                fresh = true;
+                if (t.deadline - now > 0) {
+                    break;
+                }
+            }
             timers.poll();
             if (t.fire instanceof Runnable r) {
                 beat();
@@ -529,8 +589,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             setIdle(true);
             LockSupport.park(this);                       // NOTE: an unpark before the park is kept
             setIdle(false);
-        } else {
-            long wait = t.deadline - System.nanoTime();
+        } else if (t.deadline - clockSeen > 0) {          // not known to be due by the last reading
+            long wait = t.deadline - readClock();
             if (wait > 0) {
                 setIdle(true);
                 LockSupport.parkNanos(this, wait);
@@ -546,7 +606,18 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
 
     /** The loop's clock in nanoseconds, on the scale of the timers' deadlines. Loop thread. */
     private long clockNanos() {
-        return virtual ? virtualNanos : System.nanoTime();
+        return virtual ? virtualNanos : readClock();
+    }
+
+    /**
+     * The last {@code System.nanoTime()} the loop read (real clock only): never ahead of the real
+     * clock, so a timer due by it is due. Steps 3 and 4 and a zero sleep go by it when they can,
+     * and read the clock only when it cannot answer. Loop thread.
+     */
+    private long clockSeen;
+
+    private long readClock() {
+        return clockSeen = System.nanoTime();
     }
 
     /**
@@ -998,6 +1069,23 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     }
 
     private long deadline(double seconds) {
+        if (seconds == 0 && !virtual) {
+            // A zero sleep is due at once; the last reading (<= now) serves as its deadline when no
+            // timer in the heap is due after that reading: then it sorts exactly as "now" would (after
+            // every timer due by then, ties in creation order; before every later one), and a loop of
+            // zero sleeps reads no clock. Otherwise a timer due between that reading and now must
+            // still come first: read the clock. The coarse clock (a past reading too, sampled by the
+            // watchdog every tick) keeps the reading within a tick of now, so a dump's "due in" of a
+            // zero sleep is as fresh as its other times even when this loop reads no clock for long.
+            long seen = clockSeen;
+            long coarse = CoarseClock.nanos();
+            if (coarse - seen > 0) {
+                clockSeen = seen = coarse;                // NOTE: another thread's sample; both are <= now
+            }
+            if (timers.allDueBy(seen)) {
+                return seen;
+            }
+        }
         // clamp: 100 years in nanoseconds stays far from the 292-year wrap of nanoTime arithmetic
         long nanos = (long) Math.min(seconds * 1e9, 100 * 365.25 * 86_400 * 1e9);
         return clockNanos() + nanos;

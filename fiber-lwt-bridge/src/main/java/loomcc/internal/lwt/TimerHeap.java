@@ -39,9 +39,19 @@ final class TimerHeap {
 
     private Timer[] heap = new Timer[16];
     private int size;
+    /**
+     * An upper bound of the deadlines in the heap: the latest deadline added since the heap was
+     * last empty (removals do not lower it). Only meaningful while {@code size > 0}.
+     */
+    private long latest;
 
     int size() {
         return size;
+    }
+
+    /** True when no timer in the heap is due after {@code when} (same scale, overflow-safe). */
+    boolean allDueBy(long when) {
+        return size == 0 || latest - when <= 0;
     }
 
     Timer peek() {
@@ -50,6 +60,9 @@ final class TimerHeap {
 
     void add(Timer t) {
         assert t.index == -1;
+        if (size == 0 || t.deadline - latest > 0) {
+            latest = t.deadline;
+        }
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
         }

@@ -496,7 +496,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                     n = sel.select(collectReady);         // NOTE: a post racing with this is safe:
                     setIdle(false);
                 } else {                                  // wakeup() before select() makes it return
-                    long wait = t.deadline - System.nanoTime();
+                    // Due by the last reading: no clock read (as parkForWork does), else a fresh one.
+                    long wait = t.deadline - clockSeen <= 0 ? 0 : t.deadline - readClock();
                     if (wait <= 0) {
                         n = sel.selectNow(collectReady);
                     } else {

@@ -142,10 +142,11 @@ public final class Fiber<T> {
     private final Runner runner;
     private Supplier<? extends T> body;
     private State state = State.RUNNING;
-    /** The armed wait while WAITING, else null. */
+    /**
+     * The armed wait while WAITING; otherwise the wait of the last await if it fired through its
+     * callback (nothing refers to it any more: the next await arms it again), or null.
+     */
     private Wait wait;
-    /** A wait that fired and that nothing refers to any more, for the next await. */
-    private Wait spareWait;
     private IdentityHashMap<FiberLocal<?>, Object> locals;
     /** The name given at start, or null: then {@link #name()} is {@code fiber-<id>}. */
     private final String name;
@@ -564,11 +565,10 @@ public final class Fiber<T> {
             }
             Object p = awaited;                        // kept while WAITING: the wait reads it
             awaiting = null;
-            Wait w = spareWait;
+            Wait w = wait;
             if (w == null) {
                 w = new Wait(this);
-            } else {
-                spareWait = null;
+                wait = w;
             }
             if (reg != null && FiberSuspendEvent.recording()) {
                 beginJfr(p, a);
@@ -991,8 +991,7 @@ public final class Fiber<T> {
         boolean arm(Object promise, Awaiter<?, ?> awaiter) {
             this.awaiter = (Awaiter<Object, Object>) awaiter;
             STATE.set(this, ARMED); // plain: the registration publishes this wait to other threads
-            fiber.state = State.WAITING;
-            fiber.wait = this;
+            fiber.state = State.WAITING;            // fiber.wait is this already (see drive)
             registering = true;
             Throwable refused = null;
             try {
@@ -1065,7 +1064,7 @@ public final class Fiber<T> {
                 } catch (Throwable t) {
                     reason.addSuppressed(t);
                 }
-            } else if ((int) STATE.get(this) == FIRED && fiber.wait == this) {
+            } else if ((int) STATE.get(this) == FIRED && fiber.state == State.WAITING && fiber.wait == this) {
                 // NOTE: the outcome arrived from another thread but its resume is still queued on
                 // the home: the cancel wins anyway (the await throws before cancel() returns). The
                 // queued resumeFired finds CANCELLED and does nothing; the promise keeps its
@@ -1088,7 +1087,8 @@ public final class Fiber<T> {
 
         /**
          * Forgets this wait's promise and outcome: the fiber is about to run again. A wait that
-         * fired through its callback becomes the fiber's spare, since nothing will call it again.
+         * fired through its callback stays the fiber's wait, armed again by its next await, since
+         * nothing will call it again; any other is dropped.
          */
         void resumed(boolean reuse) {
             fiber.awaited = null;
@@ -1096,10 +1096,9 @@ public final class Fiber<T> {
             registration = null;
             value = null;
             error = null;
-            fiber.wait = null;
             fiber.state = State.RUNNING;
-            if (reuse) {
-                fiber.spareWait = this;
+            if (!reuse) {
+                fiber.wait = null;              // never armed again (see the class comment)
             }
         }
 

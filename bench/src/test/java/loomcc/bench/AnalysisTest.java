@@ -127,6 +127,7 @@ class AnalysisTest {
         assertEquals(Status.MISSED, verdict(vs, "recurse-slow", "fiber >= 1.3x").status());
         assertEquals(Status.NOT_RUN, verdict(vs, "recurse-medium", "fiber >= 1.3x").status());
         assertEquals(Status.MISSED, verdict(vs, "recurse2-slow", "per-await").status());
+        assertEquals("raw: 1.67", verdict(vs, "recurse2-slow", "per-await").floor()); // (1000/1000) / (30/50)
         Verdict r2raw = verdict(vs, "recurse2-slow", "fiber <= 1.3 x raw");
         assertEquals(Status.MISSED, r2raw.status());
         assertEquals("worst 1.67 at N=50", r2raw.figure());

@@ -237,13 +237,14 @@ public final class Report {
                     .map(r -> cellId(r.experiment(), r.system(), r.blocker(), r.n())).collect(Collectors.toSet());
             missing = args.expectedCells(present).stream().filter(c -> !got.contains(c)).toList();
             header = String.format(Locale.ROOT, "Run: profile `%s`, %d fork(s), %d x %d ms warmup, %d x %d ms"
-                    + " measurement, N = %s; systems %s; %d cells and the side-by-side ones in %s. JVM: %s %s (%s);"
+                    + " measurement, N = %s; systems %s; %d cells and the side-by-side ones (%d forks each) in %s."
+                    + " JVM: %s %s (%s);"
                     + " %d CPUs; %s %s. %s."
                     + " A score is the median of a cell's measurement iterations; ± is JMH's 99.9%% interval of the mean.",
                     args.profile().name().toLowerCase(Locale.ROOT), args.forks(), args.warmup(), args.warmupMs(),
                     args.iterations(), args.iterationMs(), args.sizes(),
                     present.stream().map(SystemId::id).collect(Collectors.joining(", ")), results.rows().size(),
-                    took, System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+                    pairedForks(args), took, System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
                     System.getProperty("java.vm.vendor"), Runtime.getRuntime().availableProcessors(),
                     System.getProperty("os.name"), System.getProperty("os.arch"), start.truncatedTo(ChronoUnit.SECONDS));
             List<SystemId> heapSystems = present.stream().filter(HeapPerFiber::measurable).toList();
@@ -408,7 +409,11 @@ public final class Report {
         if (series.isEmpty()) {
             return List.of();
         }
+        // Two forks at least: one fork's JIT can move a side-by-side ratio by 5-8 % (two runs of the
+        // same code read basic-medium fiber/rawloop 1.24 and 1.34 at N=1000, each within 1.33-1.35
+        // over its iterations). The ratios take the iterations of both forks.
         ChainedOptionsBuilder ob = profileOptions(args)
+                .forks(pairedForks(args))
                 .include("^" + PairedBench.class.getName().replace(".", "\\.") + "\\.sideBySide$")
                 .param("series", series.stream().map(Series::id).toArray(String[]::new))
                 .param("n", args.sizes().stream().map(String::valueOf).toArray(String[]::new));
@@ -423,6 +428,11 @@ public final class Report {
             }
         }
         return out;
+    }
+
+    /** Forks of each side-by-side cell: the profile's, and two at least (see runPaired). */
+    static int pairedForks(Args args) {
+        return Math.max(2, args.forks());
     }
 
     /** {@code system}'s nanoseconds in each iteration (PairedBench.Nanos); 0 where it has none. */

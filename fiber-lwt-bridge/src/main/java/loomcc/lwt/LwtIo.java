@@ -455,13 +455,7 @@ public final class LwtIo {
          * {@code LwtFiber.await(read(ByteBuffer))} costs a buffer view, a task and its callback.
          */
         private int readDirect(byte[] b, int off, int len) throws IOException {
-            if (kind != NONE && pending != null && !pending.promise().isPending()) {
-                clear();                                   // its promise was cancelled: see onReadable
-            }
-            if (kind != NONE) {
-                throw new IllegalStateException("Input.stream().read: another read is pending on this input;"
-                        + " await its promise before starting the next (one reader at a time)");
-            }
+            requireNoReadPending("stream().read");
             streamDst = b;
             streamOff = off;
             streamLen = len;
@@ -535,13 +529,7 @@ public final class LwtIo {
         }
 
         private Lwt<?> start(int k, String what, ByteBuffer dst, int n) {
-            if (kind != NONE && pending != null && !pending.promise().isPending()) {
-                clear();                                   // its promise was cancelled: see onReadable
-            }
-            if (kind != NONE) {
-                throw new IllegalStateException("Input." + what + ": another read is pending on this input;"
-                        + " await its promise before starting the next (one reader at a time)");
-            }
+            requireNoReadPending(what);
             if (broken != null) {
                 return Lwt.failed(broken);
             }
@@ -594,9 +582,7 @@ public final class LwtIo {
         /** Readiness: the next read may go ahead. */
         private void onReadable() {
             drained = false;
-            if (kind != NONE && pending != null && !pending.promise().isPending()) {
-                clear();                                   // cancelled while it waited
-            }
+            dropCancelledRead();
             if (kind == NONE) {
                 return;
             }
@@ -634,6 +620,22 @@ public final class LwtIo {
                 w.accept(null, e);
             } else if (res != null) {
                 res.tryReject(e);
+            }
+        }
+
+        /** A read whose promise was cancelled while it waited is over: forget it. */
+        private void dropCancelledRead() {
+            if (kind != NONE && pending != null && !pending.promise().isPending()) {
+                clear();
+            }
+        }
+
+        /** One reader at a time: a read still pending refuses the next ({@code what} names the call). */
+        private void requireNoReadPending(String what) {
+            dropCancelledRead();
+            if (kind != NONE) {
+                throw new IllegalStateException("Input." + what + ": another read is pending on this input;"
+                        + " await its promise before starting the next (one reader at a time)");
             }
         }
 

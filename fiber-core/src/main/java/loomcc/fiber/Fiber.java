@@ -311,9 +311,7 @@ public final class Fiber<T> {
     /** await, past the fast path: a misuse or a cancel to throw, or a suspension. */
     private static <P, V> V awaitPending(Fiber<?> f, P promise, Awaiter<P, V> awaiter) {
         if (f == null) {
-            throw new IllegalStateException("await (of " + describe(promise, awaiter) + ") called outside a"
-                    + " fiber: run this code inside one, e.g. LwtFiber.start(() -> ...) on an Lwt loop, or"
-                    + " Fiber.start(home, ...)");
+            f = requireCurrent("await (of " + describe(promise, awaiter) + ")"); // outside a fiber: throws, naming what was awaited
         }
         if (f.state != State.RUNNING) {
             requireSuspendable("await");            // throws, naming the mistake

@@ -916,8 +916,7 @@ public final class Lwt<T> {
             return;
         }
         c.onCancel = true;
-        Engine o = u.owner;
-        u.add(c, o != null && o.thread == Thread.currentThread() ? o : Engine.current());
+        u.add(c, u.engineHere());
     }
 
     private static final class RunOnCancel extends Callback {
@@ -1296,10 +1295,17 @@ public final class Lwt<T> {
      */
     void addCallback(Callback c) {
         Objects.requireNonNull(c, "callback");
+        add(c, engineHere());
+    }
+
+    /**
+     * The calling thread's engine: this promise's owner when the caller runs on the owner's thread
+     * (the await path, a fiber's start: no thread-local lookup), else {@link Engine#current()},
+     * with which add() checks the thread.
+     */
+    private Engine engineHere() {
         Engine o = owner;
-        // The await path (a fiber registering its resume on the loop thread) finds the engine
-        // through the promise, with no thread-local lookup; elsewhere add() checks the thread.
-        add(c, o != null && o.thread == Thread.currentThread() ? o : Engine.current());
+        return o != null && o.thread == Thread.currentThread() ? o : Engine.current();
     }
 
     /**

@@ -227,7 +227,11 @@ public final class LwtFiber {
 
     /** The current fiber's loop (its home: no thread-local lookup), else this thread's loop. */
     private static EventLoop loop(String what) {
-        Fiber<?> f = Fiber.current();
+        return loop(Fiber.current(), what);
+    }
+
+    /** {@code f}'s loop (f from {@link Fiber#current()}, maybe null), else this thread's loop. */
+    private static EventLoop loop(Fiber<?> f, String what) {
         return f != null && f.home() instanceof EventLoop l ? l : EventLoop.require(what);
     }
 
@@ -277,8 +281,7 @@ public final class LwtFiber {
     public static void sleep(double seconds) {
         double delay = LwtUnix.checkDelay("LwtFiber.sleep", seconds); // a bad delay is the first thing to say
         Fiber<?> f = Fiber.current(); // once: the await below is handed the fiber
-        EventLoop loop = f != null && f.home() instanceof EventLoop l ? l : EventLoop.require("LwtFiber.sleep");
-        loop.sleepFiber(f, delay);
+        loop(f, "LwtFiber.sleep").sleepFiber(f, delay);
     }
 
     /**

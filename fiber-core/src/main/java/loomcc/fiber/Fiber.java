@@ -22,7 +22,6 @@ import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
 import loomcc.internal.fiber.FiberAccess;
 import loomcc.internal.fiber.FiberSuspendEvent;
-import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
@@ -1015,7 +1014,7 @@ public final class Fiber<T> {
      * again. A CANCELLED wait is never reused: the promise it was registered on may still call it
      * (an awaiter need not be able to deregister), and that late call must find the CAS lost.
      */
-    private static final class Wait implements BiConsumer<Object, Throwable>, HomeBound {
+    private static final class Wait implements BiConsumer<Object, Throwable> {
         private static final int ARMED = 0;
         private static final int FIRED = 1;
         private static final int CANCELLED = 2;
@@ -1091,11 +1090,6 @@ public final class Fiber<T> {
                 return true;
             }
             return false;
-        }
-
-        @Override
-        public FiberHome home() {
-            return fiber.home;
         }
 
         /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */

@@ -14,7 +14,6 @@ import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
 import loomcc.internal.fiber.FiberAccess;
-import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
@@ -216,15 +215,7 @@ public final class LwtFiber {
      * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules)
      */
     public static void pause() {
-        Fiber.await(PAUSE, PAUSE); // the "promise" is a token: the wait itself names the loop (see Pause)
-    }
-
-    /**
-     * The loop of the fiber a wake-up belongs to (the wait of a fiber's await, on the home thread),
-     * else this thread's loop.
-     */
-    private static EventLoop loop(Object wakeUp, String what) {
-        return wakeUp instanceof HomeBound b && b.home() instanceof EventLoop l ? l : EventLoop.require(what);
+        Fiber.await(PAUSE, PAUSE); // the "promise" is a token: the fiber parks on its own loop (see Pause)
     }
 
     /** The current fiber's loop (its home: no thread-local lookup), else this thread's loop. */

@@ -136,7 +136,16 @@ public final class Fiber<T> {
 
             @Override
             public void wake(Fiber<?> fiber, int ticket) {
-                fiber.wakeParked(ticket);
+                fiber.wakeParked(ticket, null, null);
+            }
+
+            @Override
+            public void wake(Fiber<?> fiber, int ticket, Object value, Throwable error) {
+                if (onHome(fiber.home)) {
+                    fiber.wakeParked(ticket, value, error);
+                } else {
+                    fiber.home.execute(() -> fiber.wakeParked(ticket, value, error));
+                }
             }
         });
     }
@@ -205,6 +214,7 @@ public final class Fiber<T> {
      * What passes across the runner's edge: into the body, what the suspended call returns or
      * throws (set by drive before it resumes the runner); out of it, the body's value or
      * exception when the body ends. One pair of fields serves both: they are never in use at once.
+     * While the fiber is parked, {@code passValue} holds its park's registration (for a cancel).
      */
     private Object passValue;
     private Throwable passError;
@@ -467,11 +477,13 @@ public final class Fiber<T> {
                     @SuppressWarnings("unchecked")
                     ParkingAwaiter<Object> pa = (ParkingAwaiter<Object>) parkedWith;
                     Object p = awaited;
+                    Object registration = passValue;
                     awaiting = null;
                     awaited = null;
+                    passValue = null;
                     state = State.RUNNING;
                     try {
-                        pa.unpark(p, this);
+                        pa.unpark(p, registration);
                     } catch (Throwable t) {
                         reason.addSuppressed(t);
                     }
@@ -603,7 +615,7 @@ public final class Fiber<T> {
                 }
                 state = State.WAITING;
                 try {
-                    park(pa, p);
+                    passValue = park(pa, p);           // the registration, while parked (see passValue)
                     return;                            // suspended until wakeParked
                 } catch (Throwable t) {
                     state = State.RUNNING;             // the await throws what the park threw
@@ -635,19 +647,22 @@ public final class Fiber<T> {
     }
 
     @SuppressWarnings("unchecked")
-    private void park(ParkingAwaiter<?> awaiter, Object promise) {
-        ((ParkingAwaiter<Object>) awaiter).park(promise, this, resumes);
+    private Object park(ParkingAwaiter<?> awaiter, Object promise) {
+        return ((ParkingAwaiter<Object>) awaiter).park(promise, this, resumes);
     }
 
-    /** {@link FiberAccess#wake}: the park with {@code ticket} is over. Home thread. */
-    private void wakeParked(int ticket) {
+    /**
+     * {@link FiberAccess#wake}: the park with {@code ticket} is over; the await returns
+     * {@code value} or throws {@code error}. Home thread.
+     */
+    private void wakeParked(int ticket, Object value, Throwable error) {
         if (state != State.WAITING || resumes != ticket || awaiting == null) {
             return;                                    // stale: a cancel resumed the fiber since that park
         }
         awaiting = null;
         awaited = null;
         state = State.RUNNING;
-        drive(null, null);
+        drive(value, error);                           // (drive overwrites the registration in passValue)
     }
 
     private void runBody() {

@@ -239,15 +239,16 @@ public final class LwtFiber {
 
     private static final class Pause implements Awaiter.Suspending<Object, Void>, ParkingAwaiter<Object> {
         @Override
-        public void park(Object token, Fiber<?> fiber, int ticket) {
+        public Object park(Object token, Fiber<?> fiber, int ticket) {
             if (fiber.home() instanceof EventLoop l) {
                 l.parkPaused(fiber, ticket);
-                return;
+                return null;
             }
             // A fiber of another home pausing on this thread's loop: that loop's next turn posts
             // the wake-up to the fiber's home, which runs it on its own thread.
             FiberHome home = fiber.home();
             EventLoop.require("LwtFiber.pause").pauseFiber((v, e) -> home.execute(() -> FIBERS.wake(fiber, ticket)));
+            return null;
         }
 
         @Override

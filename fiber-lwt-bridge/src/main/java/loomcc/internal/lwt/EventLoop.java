@@ -1070,16 +1070,17 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
 
         @Override
-        public void park(TimerHeap.Timer t, Fiber<?> fiber, int ticket) {
+        public Object park(TimerHeap.Timer t, Fiber<?> fiber, int ticket) {
             if (t != FOREVER) {
                 t.fire = fiber;
                 t.ticket = ticket;
                 timers.add(t);
             }
+            return null;
         }
 
         @Override
-        public void unpark(TimerHeap.Timer t, Fiber<?> fiber) {
+        public void unpark(TimerHeap.Timer t, Object registration) {
             if (timers.remove(t)) {
                 releaseFiberTimer(t);
             }

@@ -312,7 +312,9 @@ class LwtIoTest {
             close(c);
             return null;
         });
-        assertEquals(List.of("Input.readExactly: the input ended after 1000 of 1000000000 bytes", 64 * 1024), seen);
+        assertEquals("Input.readExactly: the input ended after 1000 of 1000000000 bytes", seen.get(0));
+        int capacity = (Integer) seen.get(1);
+        assertTrue(capacity <= 2 * 1024, "1000 bytes arrived, the buffer grew to " + capacity);
     }
 
     @Test

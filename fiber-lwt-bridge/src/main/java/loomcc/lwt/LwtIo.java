@@ -276,8 +276,11 @@ public final class LwtIo {
         private static final int STREAM = 4;
 
         /** Buffered bytes live in a heap array that grows from this size, by doubling. */
-        private static final int MIN_BUFFER = 2 * 1024;
-        /** An emptied buffer up to this size is kept; a bigger one is dropped (an idle input holds little). */
+        private static final int MIN_BUFFER = 512;
+        /**
+         * An emptied buffer up to this size is kept while the reader goes on without waiting; a
+         * bigger one is dropped at once. Any is dropped when the input waits empty ({@link #idle}).
+         */
         private static final int KEEP_BUFFER = 4 * 1024;
         private static final byte[] NO_BYTES = new byte[0];
 
@@ -288,7 +291,8 @@ public final class LwtIo {
         /**
          * Bytes a[start, end) are buffered. Made when bytes must wait in it (not for a read whose
          * bytes go straight to the reader), grown to what arrives, dropped when emptied if it
-         * grew past {@link #KEEP_BUFFER}.
+         * grew past {@link #KEEP_BUFFER}, and whenever the input waits for the socket with
+         * nothing buffered: an idle connection holds no buffer.
          */
         private byte[] a = NO_BYTES;
         private int start;
@@ -530,6 +534,7 @@ public final class LwtIo {
             @Override
             public Object onComplete(Input in, BiConsumer<? super Integer, ? super Throwable> wakeUp) {
                 in.waker = wakeUp;
+                in.idle();
                 try {
                     in.loop.awaitReady(in.ch, SelectionKey.OP_READ, in.readable);
                 } catch (IOException e) {
@@ -577,6 +582,7 @@ public final class LwtIo {
             }
             Resolver<Object> res = Lwt.task();
             pending = res;
+            idle();
             try {
                 loop.awaitReady(ch, SelectionKey.OP_READ, readable);
             } catch (IOException e) {
@@ -618,6 +624,7 @@ public final class LwtIo {
                 return;
             }
             if (r == NEED_MORE) {
+                idle();
                 try {
                     loop.awaitReady(ch, SelectionKey.OP_READ, readable);
                 } catch (IOException e) {
@@ -644,6 +651,13 @@ public final class LwtIo {
                 w.accept(null, e);
             } else if (res != null) {
                 res.tryReject(e);
+            }
+        }
+
+        /** The input is about to wait for the socket: an empty buffer is dropped (an idle input holds none). */
+        private void idle() {
+            if (start == end) {
+                a = NO_BYTES;                              // start == end == scanned == 0 already
             }
         }
 
@@ -934,6 +948,11 @@ public final class LwtIo {
         /** @return the number of bytes buffered, not yet taken by the socket */
         public int buffered() {
             return buf.position();
+        }
+
+        /** The buffer's size now (0 while nothing waits); for tests. */
+        int capacity() {
+            return buf.capacity();
         }
 
         /**

@@ -518,6 +518,49 @@ class LwtIoTest {
     }
 
     @Test
+    void mixedReadsOfRandomSizesTakeEveryByteOnceAndInOrder() {
+        // Reads straight into the reader's destination, with the rest buffered, must still hand
+        // out the stream of bytes exactly: stream reads, read(ByteBuffer) and readExactly of
+        // random sizes, over bytes sent in random pieces (some smaller, some larger than a read).
+        byte[] data = new byte[300_000];
+        new Random(11).nextBytes(data);
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        var run = withServer(c -> {
+            Random r = new Random(12);
+            java.io.InputStream stream = c.in().stream();
+            while (got.size() < data.length) {
+                int len = 1 + r.nextInt(r.nextBoolean() ? 16 : 100_000);
+                switch (r.nextInt(3)) {
+                    case 0 -> {
+                        byte[] b = new byte[len];
+                        int n = stream.read(b, 0, len);
+                        got.write(b, 0, n);
+                    }
+                    case 1 -> {
+                        ByteBuffer dst = ByteBuffer.allocate(len);
+                        int n = LwtFiber.await(c.in().read(dst));
+                        got.write(dst.array(), 0, n);
+                    }
+                    default -> got.writeBytes(LwtFiber.await(c.in().readExactly(Math.min(len, data.length - got.size()))));
+                }
+            }
+        }, a -> {
+            SocketChannel c = open(a);
+            Random r = new Random(13);
+            for (int at = 0; at < data.length; ) {
+                int n = Math.min(data.length - at, 1 + r.nextInt(r.nextBoolean() ? 50 : 70_000));
+                send(c, Arrays.copyOfRange(data, at, at + n));
+                at += n;
+            }
+            readToEnd(c);
+            close(c);
+            return null;
+        });
+        assertEquals(List.of(), run.handlerErrors());
+        assertArrayEquals(data, got.toByteArray());
+    }
+
+    @Test
     void aReplyBiggerThanTheBufferGivesItsMemoryBackOnceSent() {
         byte[] big = new byte[1 << 20];
         List<Integer> seen = new CopyOnWriteArrayList<>();

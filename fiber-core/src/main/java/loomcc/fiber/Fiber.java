@@ -37,8 +37,9 @@ import loomcc.internal.fiber.TrackedHome;
  *   <li><b>Start.</b> {@link #start} runs the body at once, on the home's thread, as a runner of
  *       the continuation backend (the JDK's {@code jdk.internal.vm.Continuation} by default)
  *       of its own, until it ends or first suspends. Fibers use the backend directly, not
- *       through {@link loomcc.cont.Prompt}: an await then costs one small object (its
- *       {@link Wait}), one CAS and the JDK's freeze and thaw, and no thread-local.
+ *       through {@link loomcc.cont.Prompt}: an await then costs the JDK's freeze and thaw, a
+ *       few field writes and no thread-local; plus, for a promise another thread may complete,
+ *       a {@link Wait} (kept and reused by the fiber) and one CAS.
  *   <li><b>Await.</b> {@link #await(Object, Awaiter)}: a completed promise answers at once (no
  *       capture, no allocation). A pending one: the fiber yields; then {@link #drive}, which
  *       runs after the capture and outside the fiber (Eio's Suspend), arms the await's

@@ -20,7 +20,8 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
-import loomcc.internal.fiber.LocalAwaiter;
+import loomcc.internal.fiber.FiberAccess;
+import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.lwt.EventLoop;
 import loomcc.internal.lwt.IoBuffers;
 
@@ -268,11 +269,12 @@ public final class LwtIo {
 
         /** What {@link #step} returns when it needs more bytes than are buffered. */
         private static final Object NEED_MORE = new Object();
+        private static final FiberAccess FIBERS = FiberAccess.get();
         private static final int NONE = 0;
         private static final int LINE = 1;
         private static final int READ = 2;
         private static final int EXACT = 3;
-        /** A read of {@link #stream()}: into {@code streamDst[streamOff, +streamLen)}, the fiber waiting on {@code waker}. */
+        /** A read of {@link #stream()}: into {@code streamDst[streamOff, +streamLen)}, the fiber parked in {@code parked}. */
         private static final int STREAM = 4;
 
         /** Buffered bytes live in a heap array that grows from this size, by doubling. */
@@ -311,11 +313,12 @@ public final class LwtIo {
         private Resolver<Object> pending;
         private ByteBuffer readDst;
         private int exactN;
-        // A STREAM read: where its bytes go, and the waiting fiber's wake-up (no promise at all).
+        // A STREAM read: where its bytes go, and the fiber parked on it with its ticket (no promise at all).
         private byte[] streamDst;
         private int streamOff;
         private int streamLen;
-        private BiConsumer<? super Integer, ? super Throwable> waker;
+        private Fiber<?> parked;
+        private int parkTicket;
         /** Bytes the last {@link #fill} copied straight into the pending READ or STREAM read's destination. */
         private int got;
 
@@ -490,7 +493,7 @@ public final class LwtIo {
             try {
                 return Fiber.await(this, DIRECT);
             } finally {
-                if (kind == STREAM && waker == null) {
+                if (kind == STREAM && parked == null) {
                     clear();                               // answered on the fast path, or failed there
                 }
             }
@@ -499,7 +502,8 @@ public final class LwtIo {
         /** The awaiter of {@link #readDirect}: the "promise" is the input itself, its kind STREAM. */
         private static final Awaiter<Input, Integer> DIRECT = new DirectRead();
 
-        private static final class DirectRead implements Awaiter<Input, Integer>, LocalAwaiter {
+        /** The fiber parks on the input ({@link ParkingAwaiter}): readiness hands it its bytes, no wait object. */
+        private static final class DirectRead implements Awaiter<Input, Integer>, ParkingAwaiter<Input> {
             @Override
             public boolean isDone(Input in) {
                 if (in.broken != null || in.end > in.start || in.eof) {
@@ -532,23 +536,31 @@ public final class LwtIo {
             }
 
             @Override
-            public Object onComplete(Input in, BiConsumer<? super Integer, ? super Throwable> wakeUp) {
-                in.waker = wakeUp;
+            public Object park(Input in, Fiber<?> fiber, int ticket) {
+                in.parked = fiber;
+                in.parkTicket = ticket;
                 in.idle();
                 try {
                     in.loop.awaitReady(in.ch, SelectionKey.OP_READ, in.readable);
                 } catch (IOException e) {
-                    in.fail(e);                            // wakes the fiber with e
+                    in.broken = e;                         // the await throws e (never a wake-up inside a park)
+                    in.clear();
+                    throw loomcc.internal.Throwing.sneaky(e);
                 }
                 return null;
             }
 
             @Override
-            public void abandon(Input in, Object registration) {
-                if (in.kind == STREAM && in.waker != null) {   // the fiber was cancelled while it waited
+            public void unpark(Input in, Object registration) {
+                if (in.kind == STREAM && in.parked != null) {  // the fiber was cancelled while it waited
                     in.clear();
                     in.loop.cancelReady(in.readable);      // the buffered bytes stay for the next read
                 }
+            }
+
+            @Override
+            public Object onComplete(Input in, BiConsumer<? super Integer, ? super Throwable> wakeUp) {
+                throw new IllegalStateException("a stream read parks its fiber; it registers no callback");
             }
 
             @Override
@@ -633,10 +645,11 @@ public final class LwtIo {
                 return;
             }
             Resolver<Object> res = pending;
-            BiConsumer<? super Integer, ? super Throwable> w = waker;
+            Fiber<?> f = parked;
+            int ticket = parkTicket;
             clear();
-            if (w != null) {
-                w.accept((Integer) r, null);
+            if (f != null) {
+                FIBERS.wake(f, ticket, r, null);
             } else {
                 res.tryResolve(r);
             }
@@ -645,10 +658,11 @@ public final class LwtIo {
         private void fail(IOException e) {
             broken = e;
             Resolver<Object> res = pending;
-            BiConsumer<? super Integer, ? super Throwable> w = waker;
+            Fiber<?> f = parked;
+            int ticket = parkTicket;
             clear();
-            if (w != null) {
-                w.accept(null, e);
+            if (f != null) {
+                FIBERS.wake(f, ticket, null, e);
             } else if (res != null) {
                 res.tryReject(e);
             }
@@ -682,7 +696,7 @@ public final class LwtIo {
             pending = null;
             readDst = null;
             streamDst = null;
-            waker = null;
+            parked = null;
             got = 0;
         }
 

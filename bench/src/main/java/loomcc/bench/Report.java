@@ -53,7 +53,7 @@ import loomcc.bench.Results.Row;
  *   --no-server           skip the server section (redis-benchmark; see ServerBench)
  *   --server-only         run the server section alone, then redraw the report from DIR's csv files
  *   --server-rounds R --server-scale S   the server section's rounds (5; full: 7) and request scale (1; full: 4)
- *   --server-systems S1,S2,...  --server-loads c50-P1,...   a part of the server section (e.g. with
+ *   --server-systems S1,S2,...  --server-loads c50-P1,...  --server-tests get,set,...   a part of the server section (e.g. with
  *                         --server-only); a system STYLE@JAR runs another build's jar, for a before/after
  * </pre>
  * Then, when {@code redis-benchmark} is on the PATH, the server section ({@link ServerBench},
@@ -290,7 +290,7 @@ public final class Report {
      * (multiplies the request counts; default 1, the full profile 4).
      */
     record ServerOptions(boolean skip, boolean only, Integer rounds, Integer scale, List<String> systems,
-            List<ServerBench.Load> loads, String[] rest) {
+            List<ServerBench.Load> loads, List<String> tests, String[] rest) {
         static ServerOptions strip(String[] argv) {
             boolean skip = false;
             boolean only = false;
@@ -298,6 +298,7 @@ public final class Report {
             Integer scale = null;
             List<String> systems = ServerBench.SYSTEMS;
             List<ServerBench.Load> loads = ServerBench.LOADS;
+            List<String> tests = ServerBench.TESTS;
             List<String> rest = new ArrayList<>();
             for (int i = 0; i < argv.length; i++) {
                 switch (argv[i]) {
@@ -308,10 +309,11 @@ public final class Report {
                     case "--server-systems" -> systems = List.of(Args.value(argv, ++i, argv[i - 1]).split(","));
                     case "--server-loads" -> loads = java.util.Arrays.stream(Args.value(argv, ++i, argv[i - 1])
                             .split(",")).map(ServerBench.Load::of).toList();
+                    case "--server-tests" -> tests = List.of(Args.value(argv, ++i, argv[i - 1]).split(","));
                     default -> rest.add(argv[i]);
                 }
             }
-            return new ServerOptions(skip, only, rounds, scale, systems, loads, rest.toArray(String[]::new));
+            return new ServerOptions(skip, only, rounds, scale, systems, loads, tests, rest.toArray(String[]::new));
         }
     }
 
@@ -328,7 +330,7 @@ public final class Report {
         int scale = o.scale() != null ? o.scale() : args.profile() == Profile.FULL ? 4 : 1;
         Instant start = Instant.now();
         try {
-            ServerBench.run(args.out(), o.systems(), o.loads(), rounds, scale);
+            ServerBench.run(args.out(), o.systems(), o.loads(), o.tests(), rounds, scale);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the server benchmark", e);

@@ -208,7 +208,8 @@ public final class Report {
             runServer(args, server);
             Path grid = args.out().resolve("results.csv");
             render(args, Files.exists(grid) ? Results.read(grid) : new Results(List.of()),
-                    "Rendered from " + grid + " (--server-only).", List.of());
+                    gridHeader(args.out()).map(h -> h + " The server section was run again alone (--server-only).")
+                            .orElse("Rendered from " + grid + " (--server-only)."), List.of());
             return;
         }
         Path csv = args.out().resolve("results.csv");
@@ -265,6 +266,19 @@ public final class Report {
             }
         }
         render(args, results, header, missing);
+    }
+
+    /**
+     * The grid's "Run: profile ..." line of the folder's report.md, when there: a server section run
+     * alone keeps the grid's account of how its figures were taken.
+     */
+    static java.util.Optional<String> gridHeader(Path out) throws IOException {
+        Path md = out.resolve("report.md");
+        if (!Files.exists(md)) {
+            return java.util.Optional.empty();
+        }
+        return Files.readAllLines(md, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("Run: profile"))
+                .findFirst().map(l -> l.replace(" The server section was run again alone (--server-only).", ""));
     }
 
     /** Writes report.md and the charts from the results and the csv files in the output folder. */

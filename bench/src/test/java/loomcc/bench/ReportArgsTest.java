@@ -91,4 +91,13 @@ class ReportArgsTest {
                 Path.of("/tmp"), List.of("fiber"), ServerBench.LOADS, List.of("get", "hget"), 1, 1));
         assertTrue(e.getMessage().contains("unknown test hget"), e.getMessage());
     }
+
+    @Test
+    void aServerSectionRunAloneKeepsTheGridsRunLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertTrue(Report.gridHeader(dir).isEmpty());
+        java.nio.file.Files.writeString(dir.resolve("report.md"), "# title\n\nintro\n\nRun: profile `quick`, 1 fork(s)."
+                + " The server section was run again alone (--server-only).\n\n## Verdicts\n");
+        assertEquals("Run: profile `quick`, 1 fork(s).", Report.gridHeader(dir).orElseThrow(),
+                "once, however often the server section runs alone");
+    }
 }

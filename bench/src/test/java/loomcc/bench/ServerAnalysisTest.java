@@ -178,6 +178,25 @@ class ServerAnalysisTest {
     }
 
     @Test
+    void eachVerdictAlsoSaysWhatTheSameRuleGivesTwoIdenticalServers() {
+        // The twin serves 1.1x promise's requests per second in rounds 1 and 2: promise/promise-aa
+        // has a median of 0.909 at every test, so the worst-of-18-medians rule misses >= 0.95 for
+        // two identical servers; fiber/promise (1.0) meets it.
+        ServerAnalysis a = new ServerAnalysis(withTwin(1.0, new double[] {1, 1.1, 1.1, 1}));
+        Verdict v = verdict(a.verdicts(), "fiber / promise");
+        assertEquals(Analysis.Status.MET, v.status());
+        assertTrue(v.figure().endsWith("; two identical servers (promise, promise-aa) by the same rule: worst 0.909"
+                + " (ping_inline at c50-P1), which misses the target"), v.figure());
+        // p99 (highest is worst): the pair both ways round, the worse is promise-aa/promise = 1.1: meets <= 1.2
+        Verdict p99 = verdict(a.verdicts(), "fiber p99");
+        assertTrue(p99.figure().endsWith("by the same rule: worst 1.10 (ping_inline at c50-P1), which meets the target"),
+                p99.figure());
+        // no twin, no such clause
+        assertFalse(verdict(new ServerAnalysis(rows(Map.of("fiber", 90.0, "promise", 100.0), Map.of("fiber", 10.0,
+                "promise", 10.0))).verdicts(), "fiber / promise").figure().contains("identical"));
+    }
+
+    @Test
     void eachVerdictIsReadAgainstTheFloorOfItsOwnMetric() {
         // The twin serves as many requests per second as promise every round (a floor of [1-1]),
         // but its p99 is promise's x1.3 in round 2 (a p99 floor of [0.769-1.3]); fiber's p99 is

@@ -131,6 +131,17 @@ public final class Analysis {
         return ", side by side" + (grid == null ? "" : " (grid: " + fmt(grid.value()) + " at N=" + grid.n() + ")");
     }
 
+    /** How {@link #linearity} measured it: side by side (with its range and the grid's figure), or the grid. */
+    private String howLinearity(SystemId system, Series s) {
+        Optional<Paired.Ratio> g = Paired.growth(paired, system, s);
+        if (g.isEmpty()) {
+            return "";
+        }
+        OptionalDouble grid = gridLinearity(system, s);
+        return ", side by side (" + fmt(g.get().min()) + "–" + fmt(g.get().max()) + ")"
+                + (grid.isEmpty() ? "" : ", grid: " + fmt(grid.getAsDouble()));
+    }
+
     /** The smallest score(a)/score(b) over the N where both ran, or null. */
     public AtN bestRatio(SystemId a, SystemId b, Series s) {
         AtN best = null;
@@ -145,9 +156,16 @@ public final class Analysis {
 
     /**
      * Per-await time at N=1000 over per-await time at N=50 (1 is linear; a quadratic cost grows
-     * it towards 20). Empty unless both N ran.
+     * it towards 20): side by side ({@link LinearityBench}) when the run measured it, else from the
+     * grid's two cells. Empty when neither ran.
      */
     public OptionalDouble linearity(SystemId system, Series s) {
+        Optional<Paired.Ratio> g = Paired.growth(paired, system, s);
+        return g.isPresent() ? OptionalDouble.of(g.get().ratio()) : gridLinearity(system, s);
+    }
+
+    /** {@link #linearity} from the grid's cells at N=50 and N=1000 (run in forks of their own). */
+    public OptionalDouble gridLinearity(SystemId system, Series s) {
         OptionalDouble small = results.score(system, s, 50);
         OptionalDouble large = results.score(system, s, 1000);
         if (small.isEmpty() || large.isEmpty() || small.getAsDouble() <= 0) {
@@ -223,8 +241,9 @@ public final class Analysis {
             OptionalDouble rawLin = linearity(SystemId.RAW, s);   // the engine's own growth
             out.add(lin.isEmpty() ? notRun(s.id(), "per-await time N=1000 <= 1.5 x N=50", "fiber at N=50 and 1000")
                     : new Verdict(s.id(), "per-await time N=1000 <= 1.5 x N=50",
-                            lin.getAsDouble() <= 1.5 ? Status.MET : Status.MISSED, "fiber: " + fmt(lin.getAsDouble()),
-                            rawLin.isEmpty() ? "" : "raw: " + fmt(rawLin.getAsDouble())));
+                            lin.getAsDouble() <= 1.5 ? Status.MET : Status.MISSED,
+                            "fiber: " + fmt(lin.getAsDouble()) + howLinearity(SystemId.FIBER, s),
+                            rawLin.isEmpty() ? "" : "raw: " + fmt(rawLin.getAsDouble()) + howLinearity(SystemId.RAW, s)));
             out.add(atMost(s.id(), "fiber <= 1.3 x raw at every N", SystemId.FIBER, SystemId.RAW, s, 1.3));
         }
         Heap fh = heap.stream().filter(h -> h.system() == SystemId.FIBER).findFirst().orElse(null);
@@ -393,7 +412,10 @@ public final class Analysis {
         }
 
         md.append("\n## recurse2 linearity\n\nPer-await time at N=1000 over per-await time at N=50 (1 = linear;"
-                + " delimcc's stack copying made it grow with N: quadratic). Target for fiber: <= 1.5.\n\n| system |");
+                + " delimcc's stack copying made it grow with N: quadratic). Target for fiber: <= 1.5. Fiber's and"
+                + " raw's figures are measured side by side where the run has them (LinearityBench: the two depths"
+                + " in turn in one fork, the same number of awaits each; in brackets the range over iterations),"
+                + " the others' from the grid's cells.\n\n| system |");
         Experiment.RECURSE2.blockers().forEach(b -> md.append(" recurse2-").append(b.id()).append(" |"));
         md.append("\n|---|");
         Experiment.RECURSE2.blockers().forEach(b -> md.append("---|"));
@@ -401,7 +423,10 @@ public final class Analysis {
         for (SystemId x : ORDER) {
             md.append("| ").append(x.id()).append(" |");
             for (Blocker b : Experiment.RECURSE2.blockers()) {
-                md.append(' ').append(opt(linearity(x, new Series(Experiment.RECURSE2, b)))).append(" |");
+                Series s = new Series(Experiment.RECURSE2, b);
+                Optional<Paired.Ratio> g = Paired.growth(paired, x, s);
+                md.append(' ').append(opt(linearity(x, s)))
+                        .append(g.isPresent() ? " (" + fmt(g.get().min()) + "–" + fmt(g.get().max()) + ")" : "").append(" |");
             }
             md.append('\n');
         }

@@ -23,7 +23,9 @@ import loomcc.bench.Grid.SystemId;
  * times into ratios ({@link #ratios}), and reads and writes {@code paired.csv}: one row per ratio,
  * {@code series,N,a,b,ratio,min,max,iterations}; {@code ratio} is a's total time over b's total
  * time in the measurement iterations, {@code min} and {@code max} the range of the per-iteration
- * ratios (see {@link #ratios}).
+ * ratios (see {@link #ratios}). A row whose a and b are the same system is that system's growth
+ * ({@link LinearityBench}): its per-await time at N (1000) over its per-await time at N=50, the
+ * two depths run in turn in one fork ({@link #growth}).
  */
 public final class Paired {
     private Paired() {
@@ -65,6 +67,11 @@ public final class Paired {
             out.add(new SystemId[] {SystemId.RAWLOOP, SystemId.RAW});
         }
         return out;
+    }
+
+    /** {@code system}'s growth over {@code s} (a row of it over itself), when the run measured it. */
+    static Optional<Ratio> growth(List<Ratio> rows, SystemId system, Series s) {
+        return rows.stream().filter(r -> r.a() == system && r.b() == system && r.series().equals(s)).findFirst();
     }
 
     /** One side-by-side ratio. */

@@ -231,7 +231,8 @@ public final class Report {
             Instant start = Instant.now();
             results = run(args, present);
             results.write(csv);
-            List<Paired.Ratio> paired = runPaired(args, present);
+            List<Paired.Ratio> paired = new ArrayList<>(runPaired(args, present));
+            paired.addAll(runLinearity(args, present));
             Paired.write(args.out().resolve("paired.csv"), paired);
             Duration took = Duration.between(start, Instant.now()).truncatedTo(ChronoUnit.SECONDS);
             Set<String> got = results.rows().stream()
@@ -446,6 +447,39 @@ public final class Report {
         return out;
     }
 
+    /**
+     * recurse2's linearity side by side ({@link LinearityBench}): for fiber and raw, each recurse2
+     * series this run covers, when the run's sizes include 50 and 1000. Each result is a
+     * {@link Paired.Ratio} of a system over itself at N=1000 ({@link Paired#growth}).
+     */
+    static List<Paired.Ratio> runLinearity(Args args, Set<SystemId> present) throws RunnerException {
+        List<String> systems = java.util.stream.Stream.of(SystemId.FIBER, SystemId.RAW)
+                .filter(present::contains).map(SystemId::id).toList();
+        List<Series> series = Grid.series().stream()
+                .filter(x -> x.experiment() == Experiment.RECURSE2 && args.experiments().contains(x.experiment())
+                        && args.blockers().contains(x.blocker()))
+                .toList();
+        if (systems.isEmpty() || series.isEmpty()
+                || !args.sizes().contains(LinearityBench.SMALL_N) || !args.sizes().contains(LinearityBench.LARGE_N)) {
+            return List.of();
+        }
+        ChainedOptionsBuilder ob = profileOptions(args)
+                .forks(pairedForks(args))
+                .include("^" + LinearityBench.class.getName().replace(".", "\\.") + "\\.bothDepths$")
+                .param("system", systems.toArray(String[]::new))
+                .param("series", series.stream().map(Series::id).toArray(String[]::new));
+        List<Paired.Ratio> out = new ArrayList<>();
+        for (RunResult rr : new Runner(ob.build()).run()) {
+            Series x = Series.of(rr.getParams().getParam("series"));
+            SystemId sys = SystemId.of(rr.getParams().getParam("system"));
+            List<IterationResult> its = rr.getBenchmarkResults().stream()
+                    .flatMap(br -> br.getIterationResults().stream()).toList();
+            Paired.ratios(x, LinearityBench.LARGE_N, sys, sys, counter(its, "large"), counter(its, "small"))
+                    .ifPresent(out::add);
+        }
+        return out;
+    }
+
     /** Forks of each side-by-side cell: the profile's, and two at least (see runPaired). */
     static int pairedForks(Args args) {
         return Math.max(2, args.forks());
@@ -453,8 +487,13 @@ public final class Report {
 
     /** {@code system}'s nanoseconds in each iteration (PairedBench.Nanos); 0 where it has none. */
     private static long[] nanos(List<IterationResult> its, SystemId system) {
+        return counter(its, system.id());
+    }
+
+    /** An auxiliary counter's value in each iteration; 0 where it has none. */
+    private static long[] counter(List<IterationResult> its, String name) {
         return its.stream().mapToLong(it -> {
-            Result<?> r = it.getSecondaryResults().get(system.id());
+            Result<?> r = it.getSecondaryResults().get(name);
             return r == null ? 0 : Math.round(r.getScore());
         }).toArray();
     }

@@ -71,6 +71,29 @@ class AnalysisTest {
     }
 
     @Test
+    void linearityMeasuredSideBySideDecidesTheVerdictAndQuotesTheGrid() {
+        Series s = Synthetic.series("recurse2-slow");
+        Results r = new Synthetic()
+                .add(SystemId.FIBER, s, 50, 50, 0).add(SystemId.FIBER, s, 1000, 1600, 0)   // grid: 1.6, missed
+                .add(SystemId.RAW, s, 50, 30, 0).add(SystemId.RAW, s, 1000, 1000, 0)       // grid: 1.67
+                .build();
+        List<Paired.Ratio> growth = List.of(
+                new Paired.Ratio(s, 1000, SystemId.FIBER, SystemId.FIBER, 1.3, 1.25, 1.38, 16),
+                new Paired.Ratio(s, 1000, SystemId.RAW, SystemId.RAW, 1.2, 1.1, 1.3, 16));
+        Analysis a = new Analysis(r, List.of(), growth);
+        assertEquals(1.3, a.linearity(SystemId.FIBER, s).orElseThrow(), 1e-12);
+        assertEquals(1.6, a.gridLinearity(SystemId.FIBER, s).orElseThrow(), 1e-12);
+        Verdict v = verdict(a.verdicts(), "recurse2-slow", "per-await");
+        assertEquals(Status.MET, v.status());
+        assertEquals("fiber: 1.30, side by side (1.25–1.38), grid: 1.60", v.figure());
+        assertEquals("raw: 1.20, side by side (1.10–1.30), grid: 1.67", v.floor());
+        assertTrue(new Analysis(r, List.of()).linearity(SystemId.FIBER, s).getAsDouble() > 1.5,
+                "without the side-by-side row the grid decides");
+        String md = a.markdown("", java.util.Map.of());
+        assertTrue(md.contains("| fiber | not run | 1.30 (1.25–1.38) |"), md);
+    }
+
+    @Test
     void bytesPerAwaitIsTheSlopeOverN() {
         Series s = Synthetic.series("basic-quick");
         Results r = new Synthetic().linear(SystemId.COMPLETABLE, s, 1, 1, 200, 48, NS)

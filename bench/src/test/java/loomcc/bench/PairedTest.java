@@ -59,6 +59,37 @@ class PairedTest {
         assertEquals(rows, Paired.read(csv));
     }
 
+    /** A system's growth is a row of it over itself, found by series and system only. */
+    @Test
+    void growthIsARowOfASystemOverItself() {
+        Series s = Series.of("recurse2-medium");
+        Paired.Ratio fiberGrowth = new Paired.Ratio(s, 1000, SystemId.FIBER, SystemId.FIBER, 1.2, 1.1, 1.3, 8);
+        List<Paired.Ratio> rows = List.of(
+                new Paired.Ratio(s, 1000, SystemId.FIBER, SystemId.RAW, 1.15, 1.1, 1.2, 8), fiberGrowth);
+        assertEquals(java.util.Optional.of(fiberGrowth), Paired.growth(rows, SystemId.FIBER, s));
+        assertTrue(Paired.growth(rows, SystemId.RAW, s).isEmpty());
+        assertTrue(Paired.growth(rows, SystemId.FIBER, Series.of("recurse2-slow")).isEmpty());
+    }
+
+    /** LinearityBench: both depths run the same number of awaits, each side timed, in a loader of their own. */
+    @Test
+    void linearityBenchRunsBothDepthsWithTheSameAwaits() throws Exception {
+        assertEquals(LinearityBench.SMALL_OPS * LinearityBench.SMALL_N, LinearityBench.LARGE_OPS * LinearityBench.LARGE_N);
+        for (String system : List.of("fiber", "raw")) {
+            LinearityBench b = new LinearityBench();
+            b.system = system;
+            b.series = "recurse2-medium";
+            b.setUp();
+            LinearityBench.Nanos t = new LinearityBench.Nanos();
+            t.reset();
+            long v = b.bothDepths(t);
+            Series s = Series.of("recurse2-medium");
+            assertEquals(LinearityBench.SMALL_OPS * s.experiment().result(LinearityBench.SMALL_N)
+                    + LinearityBench.LARGE_OPS * s.experiment().result(LinearityBench.LARGE_N), v, system);
+            assertTrue(t.small > 0 && t.large > 0, system);
+        }
+    }
+
     /** The benchmark itself: each system of the group runs its ops and is timed; the others stay at 0. */
     @Test
     void pairedBenchTimesEverySideOfTheGroupAndRunsTheirOps() throws Exception {

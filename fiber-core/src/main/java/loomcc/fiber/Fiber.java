@@ -26,6 +26,7 @@ import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
+import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.fiber.TrackedHome;
 
 /**
@@ -48,6 +49,11 @@ import loomcc.internal.fiber.TrackedHome;
  *       Wait's CAS; the loser does nothing. The winner resumes the fiber on its home: inline when
  *       already on the home thread (as one more callback of the promise), else through
  *       {@link FiberHome#execute}.
+ *   <li><b>Park.</b> An awaiter whose wait the home alone ends ({@link ParkingAwaiter}: the Lwt
+ *       loop's pause) takes the fiber itself instead of a Wait, with a ticket (the count of
+ *       resumes); the home hands the fiber back with that ticket ({@link #wakeParked}). Nothing
+ *       races on another thread, so there is no CAS: a cancel resumes the fiber at once, and a
+ *       wake-up whose ticket is stale does nothing.
  *   <li><b>End.</b> The body's value or exception goes to the {@code onDone} callback, always on
  *       the home thread.
  *   <li><b>Detached.</b> {@link #detached} is CPC's {@code cpc_detached} without moving frames:
@@ -63,11 +69,13 @@ import loomcc.internal.fiber.TrackedHome;
  * block belongs to, bound for the block's extent by a {@link ScopedValue}.
  *
  * <h2>States</h2>
- * A fiber's state changes only on its home thread, in {@link #drive}, {@link Wait#arm},
- * {@link Wait#resume} and {@link Detached}:
+ * A fiber's state changes only on its home thread, in {@link #drive}, {@link #wakeParked},
+ * {@link #cancel}, {@link Wait#arm}, {@link Wait#resume} and {@link Detached}:
  * <pre>
  *   RUNNING  -> WAITING   // await on a pending promise: captured, then a Wait is armed (shift's function)
+ *   RUNNING  -> WAITING   // await through a ParkingAwaiter: captured, then parked with it (no Wait)
  *   WAITING  -> RUNNING   // the Wait fired (completion or cancel) and the home resumed the continuation
+ *   WAITING  -> RUNNING   // parked: woken with the current ticket, or cancelled
  *   RUNNING  -> DETACHED  // detached(block): captured, then the block is handed to the pool
  *   DETACHED -> RUNNING   // the block ended: its outcome was posted to the home, which resumes the fiber
  *   RUNNING  -> DONE      // the body returned or threw; onDone is called on the home
@@ -126,6 +134,11 @@ public final class Fiber<T> {
             public <P, V> V await(Fiber<?> self, P promise, Awaiter<P, V> awaiter) {
                 return Fiber.await(self, promise, awaiter);
             }
+
+            @Override
+            public void wake(Fiber<?> fiber, int ticket) {
+                fiber.wakeParked(ticket);
+            }
         });
     }
 
@@ -170,7 +183,11 @@ public final class Fiber<T> {
     // The hand-offs between the body (inside the runner) and drive (outside it). The body does as
     // little as it can before it yields: the smaller the await path, the more of it the JIT
     // inlines into the caller's frame, and the fewer frames each suspension freezes and thaws.
-    /** Set by an await before it yields: drive arms a wait on {@link #awaited} with this awaiter. */
+    /**
+     * Set by an await before it yields: drive arms a wait on {@link #awaited} with this awaiter,
+     * and clears it; or parks the fiber with it ({@link ParkingAwaiter}), and keeps it while the
+     * fiber is parked: WAITING with this set means parked, with no wait object.
+     */
     private Awaiter<?, ?> awaiting;
     /**
      * The promise of the await in progress: set before the yield, kept while WAITING (the armed
@@ -180,7 +197,10 @@ public final class Fiber<T> {
     private Object awaited;
     /** Set by detached before it yields: what drive runs once the capture is done. */
     private Runnable afterYield;
-    /** Counts drive's runs of the runner, so a suspension tells a real resume from a refused yield. */
+    /**
+     * Counts drive's runs of the runner, so a suspension tells a real resume from a refused yield;
+     * also a park's ticket (a wake-up for an earlier park finds the count moved on).
+     */
     private int resumes;
     /**
      * What passes across the runner's edge: into the body, what the suspended call returns or
@@ -443,6 +463,22 @@ public final class Fiber<T> {
         }
         switch (state) {
             case WAITING -> {
+                Awaiter<?, ?> parkedWith = awaiting;
+                if (parkedWith != null) {              // parked: resume with the reason, no wait to race
+                    @SuppressWarnings("unchecked")
+                    ParkingAwaiter<Object> pa = (ParkingAwaiter<Object>) parkedWith;
+                    Object p = awaited;
+                    awaiting = null;
+                    awaited = null;
+                    state = State.RUNNING;
+                    try {
+                        pa.unpark(p, this);
+                    } catch (Throwable t) {
+                        reason.addSuppressed(t);
+                    }
+                    drive(null, reason);
+                    return true;
+                }
                 Wait w = wait;
                 return w != null && w.cancel(reason);
             }
@@ -528,11 +564,12 @@ public final class Fiber<T> {
                         }
                     }
                 }
-                outer = reg.running;
-                reg.running = this;
             }
             if (n != null) {
-                n.mount(ownNesting);
+                n.mount(this, ownNesting);             // the home records the running fiber too
+            } else if (reg != null) {
+                outer = reg.running;
+                reg.running = this;
             }
             boolean done;
             try {
@@ -540,8 +577,7 @@ public final class Fiber<T> {
             } finally {
                 if (n != null) {
                     ownNesting = n.unmount();
-                }
-                if (reg != null) {
+                } else if (reg != null) {
                     reg.running = outer;
                 }
             }
@@ -562,6 +598,23 @@ public final class Fiber<T> {
                 return;
             }
             Object p = awaited;                        // kept while WAITING: the wait reads it
+            if (a instanceof ParkingAwaiter<?> pa) {   // no wait object: the home hands the fiber back
+                if (reg != null && FiberSuspendEvent.recording()) {
+                    beginJfr(p, a);
+                }
+                state = State.WAITING;
+                try {
+                    park(pa, p);
+                    return;                            // suspended until wakeParked
+                } catch (Throwable t) {
+                    state = State.RUNNING;             // the await throws what the park threw
+                    awaiting = null;
+                    awaited = null;
+                    value = null;
+                    error = t;
+                    continue;
+                }
+            }
             awaiting = null;
             Wait w = wait;
             if (w == null) {
@@ -580,6 +633,22 @@ public final class Fiber<T> {
             error = w.error;
             w.resumed(w.reusable);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void park(ParkingAwaiter<?> awaiter, Object promise) {
+        ((ParkingAwaiter<Object>) awaiter).park(promise, this, resumes);
+    }
+
+    /** {@link FiberAccess#wake}: the park with {@code ticket} is over. Home thread. */
+    private void wakeParked(int ticket) {
+        if (state != State.WAITING || resumes != ticket || awaiting == null) {
+            return;                                    // stale: a cancel resumed the fiber since that park
+        }
+        awaiting = null;
+        awaited = null;
+        state = State.RUNNING;
+        drive(null, null);
     }
 
     private void runBody() {
@@ -745,8 +814,8 @@ public final class Fiber<T> {
     public boolean awaitsAnotherThread() {
         State st = state;
         Wait w = wait;
-        return st == State.DETACHED
-                || (st == State.WAITING && w != null && !(w.awaiter instanceof LocalAwaiter));
+        return st == State.DETACHED     // (a parked fiber waits for its home: awaiting is a ParkingAwaiter)
+                || (st == State.WAITING && awaiting == null && w != null && !(w.awaiter instanceof LocalAwaiter));
     }
 
     /**
@@ -787,8 +856,11 @@ public final class Fiber<T> {
             case DETACHED -> sb.append("detached").append(since).append(", running a block on a pool thread");
             case WAITING -> {
                 Wait w = wait;
+                Awaiter<?, ?> parkedWith = awaiting;
                 sb.append("suspended").append(since);
-                if (w != null && w.awaiter != null) {
+                if (parkedWith != null) {
+                    sb.append(", waits for ").append(describe(awaited, parkedWith));
+                } else if (w != null && w.awaiter != null) {
                     sb.append(", waits for ").append(describe(awaited, w.awaiter));
                 }
             }

@@ -12,8 +12,10 @@ import java.util.function.Supplier;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
+import loomcc.fiber.FiberHome;
+import loomcc.internal.fiber.FiberAccess;
 import loomcc.internal.fiber.HomeBound;
-import loomcc.internal.fiber.LocalAwaiter;
+import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
 
@@ -237,16 +239,29 @@ public final class LwtFiber {
 
     /**
      * What a paused fiber waits on is the loop's next turn. The await passes this awaiter as its own
-     * promise, a token; the registration finds the loop through the fiber's wait
-     * ({@link HomeBound}), so a pause looks the fiber up once, in the await.
+     * promise, a token. A fiber of a loop parks on that loop's pause list itself, with no wait
+     * object ({@link ParkingAwaiter}); so a pause looks the fiber up once, in the await, and
+     * allocates nothing.
      */
     private static final Pause PAUSE = new Pause();
+    private static final FiberAccess FIBERS = FiberAccess.get();
 
-    private static final class Pause implements Awaiter.Suspending<Object, Void>, LocalAwaiter {
+    private static final class Pause implements Awaiter.Suspending<Object, Void>, ParkingAwaiter<Object> {
+        @Override
+        public void park(Object token, Fiber<?> fiber, int ticket) {
+            if (fiber.home() instanceof EventLoop l) {
+                l.parkPaused(fiber, ticket);
+                return;
+            }
+            // A fiber of another home pausing on this thread's loop: that loop's next turn posts
+            // the wake-up to the fiber's home, which runs it on its own thread.
+            FiberHome home = fiber.home();
+            EventLoop.require("LwtFiber.pause").pauseFiber((v, e) -> home.execute(() -> FIBERS.wake(fiber, ticket)));
+        }
+
         @Override
         public Object onComplete(Object token, java.util.function.BiConsumer<? super Void, ? super Throwable> wakeUp) {
-            loop(wakeUp, "LwtFiber.pause").pauseFiber(wakeUp);
-            return null;
+            throw new IllegalStateException("LwtFiber.pause parks its fiber; it registers no callback");
         }
 
         @Override

@@ -35,4 +35,11 @@ public abstract class FiberAccess {
      * ({@code self}, from {@link Fiber#current()}, possibly null) and must not pay the lookup twice.
      */
     public abstract <P, V> V await(Fiber<?> self, P promise, Awaiter<P, V> awaiter);
+
+    /**
+     * Ends the park of {@code fiber} with {@code ticket} ({@link ParkingAwaiter}): the fiber runs
+     * on, on the calling thread (its home's), until it suspends again or ends. A stale ticket (the
+     * fiber was resumed since it parked, by a cancel) does nothing. Home thread.
+     */
+    public abstract void wake(Fiber<?> fiber, int ticket);
 }

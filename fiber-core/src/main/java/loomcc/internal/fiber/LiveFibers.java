@@ -21,7 +21,9 @@ public class LiveFibers {
     public Fiber<?> tail;
     public int count;
     /**
-     * The fiber running on the home's thread now (the innermost one), or null.
+     * The fiber running on the home's thread now (the innermost one), or null; kept here only for
+     * a home that does not count nesting: a {@link Nesting} home is told the running fiber by
+     * {@link Nesting#mount}, which the fiber calls on every resume anyway, and answers for it.
      * NOTE: benign race: a plain field that a watchdog reads from another thread. It may read a
      * stale value; it only uses it to name the fiber in a warning about a stall of seconds.
      */

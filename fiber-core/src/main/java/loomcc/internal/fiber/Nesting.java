@@ -11,7 +11,7 @@ package loomcc.internal.fiber;
  * <p>The fiber runtime calls, on the home thread:
  * <ul>
  *   <li>{@link #mount} just before the fiber's code runs there (its start, each resume), outside
- *       the fiber, with the nesting its own frames held when it last left;
+ *       the fiber, with the fiber and the nesting its own frames held when it last left;
  *   <li>{@link #unmount} just after the fiber's code stopped running there (it suspended, went to
  *       a detached block, or ended), outside the fiber; it returns the nesting its frames hold,
  *       for the next mount;
@@ -24,8 +24,12 @@ package loomcc.internal.fiber;
  */
 public interface Nesting {
 
-    /** The fiber's code is about to run on the home thread; its frames hold {@code own} levels. */
-    void mount(int own);
+    /**
+     * {@code fiber}'s code is about to run on the home thread; its frames hold {@code own} levels.
+     * The home answers for that fiber as the one running on its thread until the matching
+     * {@link #unmount} (dumps and watchdogs ask it; see {@link LiveFibers#running}).
+     */
+    void mount(loomcc.fiber.Fiber<?> fiber, int own);
 
     /** The fiber's code has stopped running on the home thread; returns the levels its frames hold. */
     int unmount();

@@ -86,9 +86,16 @@ public final class Engine {
     private int mounts;
     /** At-once work the innermost mounted fiber's code deferred past the bound; null if none yet. */
     private ArrayDeque<Runnable> fiberJobs;
-    /** The floors and queues of the fibers below the innermost one, by mount level. */
+    /**
+     * The innermost mounted fiber, or null. NOTE: benign race: plain, and read by the watchdog
+     * thread ({@link #mountedFiber}), which may see a stale value; it only names the fiber in a
+     * warning about a stall of seconds.
+     */
+    private Fiber<?> mounted;
+    /** The floors, queues and fibers of the fibers below the innermost one, by mount level. */
     private int[] outerFloors = new int[4];
     private Object[] outerJobs = new Object[4];
+    private Fiber<?>[] outerFibers = new Fiber<?>[4];
 
     /** The loop running on this thread, or null. Set and cleared by {@link EventLoop#run}. */
     EventLoop loop;
@@ -178,12 +185,14 @@ public final class Engine {
     // ----- Fibers (see the class comment; called through EventLoop, as loomcc.internal.fiber.Nesting)
 
     /** A fiber's code starts or resumes here, on top of the current depth; its frames hold {@code own}. */
-    void mountFiber(int own) {
+    void mountFiber(Fiber<?> fiber, int own) {
         int m = mounts;
         if (m == 0) {
             // The common case, a fiber resumed by the loop itself: below it there is no fiber, whose
-            // floor is 0 and queue null by definition, so there is nothing to save (unmount knows).
+            // floor is 0, queue null and fiber null by definition, so there is nothing to save
+            // (unmount knows).
             mounts = 1;
+            mounted = fiber;
             floor = depth;
             depth += own;
             return;
@@ -191,13 +200,21 @@ public final class Engine {
         if (m == outerFloors.length) {
             outerFloors = java.util.Arrays.copyOf(outerFloors, m * 2);
             outerJobs = java.util.Arrays.copyOf(outerJobs, m * 2);
+            outerFibers = java.util.Arrays.copyOf(outerFibers, m * 2);
         }
         outerFloors[m] = floor;
         outerJobs[m] = fiberJobs;
+        outerFibers[m] = mounted;
+        mounted = fiber;
         mounts = m + 1;
         fiberJobs = null;
         floor = depth;
         depth += own;
+    }
+
+    /** The fiber running on this engine's thread now (the innermost mounted one), or null. Any thread. */
+    Fiber<?> mountedFiber() {
+        return mounted;
     }
 
     /** The innermost fiber's code stopped running here; returns the levels its frames hold. */
@@ -210,11 +227,14 @@ public final class Engine {
         if (m == 0) {
             floor = 0;             // no fiber mounted: see mountFiber
             fiberJobs = null;
+            mounted = null;
             return own;
         }
         floor = outerFloors[m];
         fiberJobs = (ArrayDeque<Runnable>) outerJobs[m];
         outerJobs[m] = null;
+        mounted = outerFibers[m];
+        outerFibers[m] = null;
         return own;
     }
 

@@ -356,22 +356,25 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         deadlockChecked = false;                          // something happened: a deadlock may be over
         int n = 0;
         do {
-            runTask(r);
+            runTask(r, 0);
         } while (++n < INBOX_BATCH && (r = inbox.relaxedPoll()) != null);
     }
 
     /**
      * Runs one unit of loop work as a callback frame: within the nesting bound, and what it throws
-     * goes to the async-exception handler. A task is a posted {@link Runnable} or a paused
-     * fiber's wake-up (a {@link BiConsumer} called with no value and no error).
+     * goes to the async-exception handler. A task is a posted {@link Runnable}, a paused fiber
+     * parked with {@code ticket} ({@link #parkPaused}), or a paused wake-up (a {@link BiConsumer}
+     * called with no value and no error).
      */
     @SuppressWarnings("unchecked")
-    private void runTask(Object task) {
+    private void runTask(Object task, int ticket) {
         beat();
         engine.depth++;
         try {
             if (task instanceof Runnable r) {
                 r.run();
+            } else if (task instanceof Fiber<?> f) {      // a final class: one class compare
+                FIBERS.wake(f, ticket);
             } else {
                 ((BiConsumer<Object, Throwable>) task).accept(null, null);
             }
@@ -396,13 +399,14 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         waking = now;
         now.size = 0;                                     // (were anything to escape, nothing runs twice)
         Object[] items = now.items;
+        int[] tickets = now.tickets;
         for (int i = 0; i < n; i++) {
             Object o = items[i];
             items[i] = null;                              // nothing kept once it ran
             if (o instanceof Resolver<?> r) {             // Resolver is a final class: one class compare
                 r.tryResolve(null);                       // a cancelled pause is simply skipped
             } else {
-                runTask(o);
+                runTask(o, tickets[i]);
             }
         }
     }
@@ -413,23 +417,28 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
      */
     private static final class PauseList {
         Object[] items = new Object[16];
+        /** Beside a parked fiber in {@link #items}, its park's ticket (else unused). */
+        int[] tickets = new int[16];
         int size;
 
         boolean isEmpty() {
             return size == 0;
         }
 
-        void add(Object o) {
+        void add(Object o, int ticket) {
             Object[] a = items;
             int n = size;
             if (n == a.length) {
                 a = java.util.Arrays.copyOf(a, n * 2);
                 items = a;
+                tickets = java.util.Arrays.copyOf(tickets, n * 2);
             }
             a[n] = o;
+            tickets[n] = ticket;
             size = n + 1;
         }
     }
+
 
     /**
      * Step 3. The clock is read at most once, and only when a timer is not known to be due by the
@@ -460,7 +469,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                 beat();
                 r.run();
             } else {
-                runTask(t.fire);                          // a sleeping fiber's wake-up
+                runTask(t.fire, 0);                          // a sleeping fiber's wake-up
                 releaseFiberTimer(t);
             }
         }
@@ -924,8 +933,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     // Engine, "Fibers and the nesting count"). Loop thread only; no thread-local lookup.
 
     @Override
-    public void mount(int own) {
-        engine.mountFiber(own);
+    public void mount(Fiber<?> fiber, int own) {
+        engine.mountFiber(fiber, own);
     }
 
     @Override
@@ -971,7 +980,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     /** {@code Lwt.pause()}: a task the next turn fulfils. Loop thread. */
     public Lwt<Void> pause() {
         Resolver<Void> r = Lwt.task();
-        paused.add(r);
+        paused.add(r, 0);
         return r.promise();
     }
 
@@ -981,7 +990,15 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
      * the fiber no longer waiting and does nothing. Loop thread.
      */
     public void pauseFiber(BiConsumer<? super Void, ? super Throwable> wakeUp) {
-        paused.add(wakeUp);
+        paused.add(wakeUp, 0);
+    }
+
+    /**
+     * {@code LwtFiber.pause} of a fiber of this loop ({@link loomcc.internal.fiber.ParkingAwaiter}):
+     * the fiber itself is queued with its park's ticket, and woken on the next turn.
+     */
+    public void parkPaused(Fiber<?> fiber, int ticket) {
+        paused.add(fiber, ticket);
     }
 
     /** {@code LwtUnix.sleep}: a task fulfilled at the deadline; cancelling it removes its timer. */
@@ -1531,7 +1548,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
 
     /** The fiber running on the loop now, as the watchdog thread sees it (may be stale). */
     Fiber<?> runningFiber() {
-        return fibers.running;
+        return engine.mountedFiber();
     }
 
     private static final java.lang.invoke.VarHandle PROGRESS;

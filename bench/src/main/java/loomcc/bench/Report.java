@@ -341,6 +341,7 @@ public final class Report {
         // 5 rounds, not 3: on this shared 2-CPU machine a single round's fiber/promise ratio ranges
         // over 0.5-1.2 (c50-P1, 6 rounds, 21:00Z), so a median of 3 moves by more than the 5 % the
         // targets ask to see; 5 rounds add about 1.5 min to the quick report's ~9 (grid 6, server 3).
+        // The A/A twin (ServerBench.AA) is a fifth system: a quarter more (4 min 16 s -> about 5 1/2).
         int rounds = o.rounds() != null ? o.rounds() : args.profile() == Profile.FULL ? 7 : 5;
         int scale = o.scale() != null ? o.scale() : args.profile() == Profile.FULL ? 4 : 1;
         Instant start = Instant.now();

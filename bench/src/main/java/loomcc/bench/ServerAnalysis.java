@@ -298,6 +298,26 @@ public final class ServerAnalysis {
         return any ? chart : null;
     }
 
+    /**
+     * What a p99 here rests on (redis-benchmark 7.0's source, {@code redis-benchmark.c}: latencies in
+     * whole µs from {@code ustime()}, an HdrHistogram with a lowest value of 10 µs; measured by hand
+     * for the rest, 2026-11-29 22:55-23:00Z).
+     */
+    static final String P99_NOTE = "What p99 rests on: redis-benchmark's `p99_latency_ms` comes from an HdrHistogram"
+            + " of whole microseconds whose lowest value is 10 µs, so its buckets are 8 µs wide up to 16 ms (about 1 %"
+            + " of a 0.7 ms p99; `--precision`, the histogram's significant digits, cannot go below that unit):"
+            + " resolution is not the problem. With `-P 16` a pipeline's 16 replies share one sample (the time to its"
+            + " first reply), so a run at -c 50 -P 16 has 25 000 distinct samples, one at -P 1 20 000. A run lasts"
+            + " 0.25-0.35 s, so its p99 is the worst 2.5-3.5 ms of it, and on this shared 2-CPU machine a few stalls"
+            + " of the server process decide that (a time slice given to another process; a young GC, 5-10 ms here),"
+            + " each holding up every in-flight request of the 50 clients at once. Two identical promise servers'"
+            + " p99s differed by 1.3-2.4x (median over tests and rounds, 4 trial runs); four times the requests per"
+            + " run narrowed that only to 1.2-1.8x, for four times the time. So the p99 verdict is read against the"
+            + " A/A floor of this run, below. At -c 50 -P 16 a GET allocates about 4 B in the fiber server and 22 B"
+            + " in the promise one (eden used over 2 million requests), so a young GC (5-10 ms here) falls into a"
+            + " run of promise now and then (one per 7 million requests, its young generation grown to 160-220 MB)"
+            + " and of fiber hardly ever: a worse p99 of fiber's there is not a GC pause of fiber's.";
+
     /** The server section of report.md; {@code charts} from {@link #charts}. {@code note}: how it ran, or why not. */
     public String markdown(String note, Map<String, String> charts) {
         StringBuilder md = new StringBuilder();
@@ -317,6 +337,7 @@ public final class ServerAnalysis {
         if (rows.isEmpty()) {
             return md.toString();
         }
+        md.append("\n").append(P99_NOTE).append("\n");
         md.append("\n### Targets\n\n| comparison | target | figure: median ratio (range over the rounds) | verdict |\n"
                 + "|---|---|---|---|\n");
         for (Verdict v : verdicts()) {

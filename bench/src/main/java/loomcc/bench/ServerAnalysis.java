@@ -55,6 +55,12 @@ public final class ServerAnalysis {
     static final ToDoubleFunction<Row> P99 = Row::p99Ms;
     static final ToDoubleFunction<Row> CPU = Row::cpuUsPerRequest;
 
+    /** The tests that ran at a load, in {@link ServerBench#TESTS}' order (all of them unless --server-tests chose). */
+    List<String> tests(String load) {
+        return ServerBench.TESTS.stream().filter(t -> rows.stream().anyMatch(r -> r.load().equals(load)
+                && r.test().equals(t))).toList();
+    }
+
     public boolean ran(String system) {
         return rows.stream().anyMatch(r -> r.system().equals(system));
     }
@@ -282,14 +288,14 @@ public final class ServerAnalysis {
         for (String s : ServerBench.SYSTEMS) {
             List<String> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
-            for (String t : ServerBench.TESTS) {
+            for (String t : tests(load)) {
                 Optional<Spread> f = figure(s, load, t, RPS);
                 if (f.isPresent()) {
                     xs.add(t);
                     ys.add(f.get().median());
                 }
             }
-            if (xs.size() == ServerBench.TESTS.size()) {
+            if (!xs.isEmpty() && xs.size() == tests(load).size()) {
                 chart.addSeries(s.equals(ServerBench.AA) ? s + " (A/A twin of promise)" : s, xs, ys)
                         .setFillColor(COLORS.get(s));
                 any = true;
@@ -370,7 +376,7 @@ public final class ServerAnalysis {
             md.append(" fiber/promise | fiber/vthread | fiber/redis-server |\n|---|");
             ServerBench.COMPARED.forEach(s -> md.append("---|"));
             md.append("---|---|---|\n");
-            for (String t : ServerBench.TESTS) {
+            for (String t : tests(load)) {
                 md.append("| ").append(t).append(" |");
                 for (String s : ServerBench.COMPARED) {
                     md.append(' ').append(figure(s, load, t, RPS).map(ServerAnalysis::rps).orElse("not run")).append(" |");
@@ -387,7 +393,7 @@ public final class ServerAnalysis {
             md.append(" CPU fiber/redis-server |\n|---|");
             ServerBench.COMPARED.forEach(s -> md.append("---|---|"));
             md.append("---|\n");
-            for (String t : ServerBench.TESTS) {
+            for (String t : tests(load)) {
                 md.append("| ").append(t).append(" |");
                 for (String s : ServerBench.COMPARED) {
                     Optional<Spread> p50 = figure(s, load, t, P50);
@@ -420,7 +426,7 @@ public final class ServerAnalysis {
                 + "` (two identical servers), median ratio (range over the rounds); the last row pools every"
                 + " test's rounds:\n\n| test | requests per second | CPU per request | p50 | p99 |\n|---|---|---|---|---|\n");
         List<ToDoubleFunction<Row>> metrics = List.of(RPS, CPU, P50, P99);
-        for (String t : ServerBench.TESTS) {
+        for (String t : tests(load)) {
             md.append("| ").append(t).append(" |");
             metrics.forEach(m -> md.append(' ').append(aa(load, t, m).map(Spread::text).orElse("–")).append(" |"));
             md.append('\n');

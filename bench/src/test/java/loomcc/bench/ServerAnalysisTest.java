@@ -247,6 +247,18 @@ class ServerAnalysisTest {
     }
 
     @Test
+    void aRunOfSomeTestsShowsThoseAlone(@TempDir Path dir) throws Exception {
+        List<Row> some = withTwin(1, new double[] {1, 1.1, 0.95, 1}).stream()
+                .filter(r -> r.test().equals("get") || r.test().equals("set")).toList();
+        ServerAnalysis a = new ServerAnalysis(some);
+        assertEquals(List.of("set", "get"), a.tests("c50-P1"));
+        String md = a.markdown("note", a.charts(dir));
+        assertTrue(md.contains("| get | 100 (80–110) |"), md);
+        assertFalse(md.contains("| ping_inline |"), "a test that did not run gets no row: " + md);
+        assertEquals(List.of("set", "get"), a.chart("c50-P1").getSeriesMap().get("fiber").getXData());
+    }
+
+    @Test
     void csvRoundTrips(@TempDir Path dir) throws Exception {
         List<Row> rows = List.of(new Row(1, "fiber", "c50-P1", "get", 20000, 41234.5, 0.551, 1.203, 612.0));
         ServerBench.write(dir.resolve("server.csv"), rows);

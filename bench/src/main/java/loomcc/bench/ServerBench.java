@@ -241,6 +241,16 @@ public final class ServerBench {
                 System.getProperty("java.class.path"), "loomcc.bench.redis.RespServers", "serve");
     }
 
+    /**
+     * The {@code serve --style} a system runs: its name, less a {@code @JAR} suffix (another build's
+     * jar), and {@link #AA_OF} for the A/A twin {@link #AA}.
+     */
+    static String style(String system) {
+        int at = system.indexOf('@');
+        String s = at > 0 ? system.substring(0, at) : system;
+        return s.equals(AA) ? AA_OF : s;
+    }
+
     /** sysconf(_SC_CLK_TCK): 100 on Linux for x86-64 and arm64 (USER_HZ). */
     static final int CLK_TCK = 100;
 
@@ -292,15 +302,11 @@ public final class ServerBench {
                 throw new IOException("redis-server did not start on port " + port);
             }
             List<String> cmd = new ArrayList<>(serveCommand());
-            String style = name;
             int at = name.indexOf('@');
             if (at > 0) {                           // STYLE@JAR: another build's server
-                style = name.substring(0, at);
                 cmd = new ArrayList<>(List.of(cmd.get(0), "-jar", name.substring(at + 1), "serve"));
             }
-            if (style.equals(AA)) {                 // the A/A twin: the same style in a JVM of its own
-                style = AA_OF;
-            }
+            String style = style(name);
             cmd.addAll(List.of("--style", style, "--port", "0"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

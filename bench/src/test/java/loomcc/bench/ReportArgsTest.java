@@ -100,4 +100,12 @@ class ReportArgsTest {
         assertEquals("Run: profile `quick`, 1 fork(s).", Report.gridHeader(dir).orElseThrow(),
                 "once, however often the server section runs alone");
     }
+
+    @Test
+    void theAaTwinServesThePromiseStyle() {
+        assertEquals("promise", ServerBench.style(ServerBench.AA));
+        assertEquals("promise", ServerBench.style(ServerBench.AA + "@/tmp/other.jar"));
+        assertEquals("fiber", ServerBench.style("fiber@/tmp/other.jar"));
+        assertEquals("vthread", ServerBench.style("vthread"));
+    }
 }

@@ -22,7 +22,6 @@ import loomcc.internal.cont.Suspend;
 import loomcc.internal.fiber.AwaitedHere;
 import loomcc.internal.fiber.FiberAccess;
 import loomcc.internal.fiber.FiberSuspendEvent;
-import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.LiveFibers;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
@@ -38,8 +37,9 @@ import loomcc.internal.fiber.TrackedHome;
  *   <li><b>Start.</b> {@link #start} runs the body at once, on the home's thread, as a runner of
  *       the continuation backend (the JDK's {@code jdk.internal.vm.Continuation} by default)
  *       of its own, until it ends or first suspends. Fibers use the backend directly, not
- *       through {@link loomcc.cont.Prompt}: an await then costs one small object (its
- *       {@link Wait}), one CAS and the JDK's freeze and thaw, and no thread-local.
+ *       through {@link loomcc.cont.Prompt}: an await then costs the JDK's freeze and thaw, a
+ *       few field writes and no thread-local; plus, for a promise another thread may complete,
+ *       a {@link Wait} (kept and reused by the fiber) and one CAS.
  *   <li><b>Await.</b> {@link #await(Object, Awaiter)}: a completed promise answers at once (no
  *       capture, no allocation). A pending one: the fiber yields; then {@link #drive}, which
  *       runs after the capture and outside the fiber (Eio's Suspend), arms the await's
@@ -137,7 +137,16 @@ public final class Fiber<T> {
 
             @Override
             public void wake(Fiber<?> fiber, int ticket) {
-                fiber.wakeParked(ticket);
+                fiber.wakeParked(ticket, null, null);
+            }
+
+            @Override
+            public void wake(Fiber<?> fiber, int ticket, Object value, Throwable error) {
+                if (onHome(fiber.home)) {
+                    fiber.wakeParked(ticket, value, error);
+                } else {
+                    fiber.home.execute(() -> fiber.wakeParked(ticket, value, error));
+                }
             }
         });
     }
@@ -206,6 +215,7 @@ public final class Fiber<T> {
      * What passes across the runner's edge: into the body, what the suspended call returns or
      * throws (set by drive before it resumes the runner); out of it, the body's value or
      * exception when the body ends. One pair of fields serves both: they are never in use at once.
+     * While the fiber is parked, {@code passValue} holds its park's registration (for a cancel).
      */
     private Object passValue;
     private Throwable passError;
@@ -468,11 +478,13 @@ public final class Fiber<T> {
                     @SuppressWarnings("unchecked")
                     ParkingAwaiter<Object> pa = (ParkingAwaiter<Object>) parkedWith;
                     Object p = awaited;
+                    Object registration = passValue;
                     awaiting = null;
                     awaited = null;
+                    passValue = null;
                     state = State.RUNNING;
                     try {
-                        pa.unpark(p, this);
+                        pa.unpark(p, registration);
                     } catch (Throwable t) {
                         reason.addSuppressed(t);
                     }
@@ -604,7 +616,7 @@ public final class Fiber<T> {
                 }
                 state = State.WAITING;
                 try {
-                    park(pa, p);
+                    passValue = park(pa, p);           // the registration, while parked (see passValue)
                     return;                            // suspended until wakeParked
                 } catch (Throwable t) {
                     state = State.RUNNING;             // the await throws what the park threw
@@ -636,19 +648,22 @@ public final class Fiber<T> {
     }
 
     @SuppressWarnings("unchecked")
-    private void park(ParkingAwaiter<?> awaiter, Object promise) {
-        ((ParkingAwaiter<Object>) awaiter).park(promise, this, resumes);
+    private Object park(ParkingAwaiter<?> awaiter, Object promise) {
+        return ((ParkingAwaiter<Object>) awaiter).park(promise, this, resumes);
     }
 
-    /** {@link FiberAccess#wake}: the park with {@code ticket} is over. Home thread. */
-    private void wakeParked(int ticket) {
+    /**
+     * {@link FiberAccess#wake}: the park with {@code ticket} is over; the await returns
+     * {@code value} or throws {@code error}. Home thread.
+     */
+    private void wakeParked(int ticket, Object value, Throwable error) {
         if (state != State.WAITING || resumes != ticket || awaiting == null) {
             return;                                    // stale: a cancel resumed the fiber since that park
         }
         awaiting = null;
         awaited = null;
         state = State.RUNNING;
-        drive(null, null);
+        drive(value, error);                           // (drive overwrites the registration in passValue)
     }
 
     private void runBody() {
@@ -1015,7 +1030,7 @@ public final class Fiber<T> {
      * again. A CANCELLED wait is never reused: the promise it was registered on may still call it
      * (an awaiter need not be able to deregister), and that late call must find the CAS lost.
      */
-    private static final class Wait implements BiConsumer<Object, Throwable>, HomeBound {
+    private static final class Wait implements BiConsumer<Object, Throwable> {
         private static final int ARMED = 0;
         private static final int FIRED = 1;
         private static final int CANCELLED = 2;
@@ -1091,11 +1106,6 @@ public final class Fiber<T> {
                 return true;
             }
             return false;
-        }
-
-        @Override
-        public FiberHome home() {
-            return fiber.home;
         }
 
         /** The promise's callback: any thread, once (a second call finds the wait no longer ARMED). */

@@ -3,17 +3,22 @@ package loomcc.lwt;
 import java.util.function.BiConsumer;
 
 import loomcc.fiber.Awaiter;
-import loomcc.internal.fiber.LocalAwaiter;
+import loomcc.fiber.Fiber;
+import loomcc.internal.fiber.FiberAccess;
+import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.lwt.Engine;
 
 /**
  * How a fiber awaits an {@link Lwt}: the fast path reads the state (no allocation); the slow path
- * adds a removable callback node, so the fiber resumes as one of the promise's callbacks, in
- * registration order and under the loop's nesting bound, like the rest of a {@code bind}'s body;
- * abandoning (the fiber was cancelled) unlinks that node and cancels the promise, which does
- * something only when it is, or waits on, a {@link Lwt#task()}.
+ * parks the fiber ({@link ParkingAwaiter}) in a removable callback node of the promise, so the
+ * fiber resumes as one of the promise's callbacks, in registration order and under the loop's
+ * nesting bound, like the rest of a {@code bind}'s body; a cancel of the fiber unlinks that node
+ * and cancels the promise, which does something only when it is, or waits on, a
+ * {@link Lwt#task()}. A promise is resolved on its loop's thread only, so the node hands the
+ * outcome to the fiber directly: no wait object, no CAS.
  */
-final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
+final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, ParkingAwaiter<Lwt<Object>> {
+    private static final FiberAccess FIBERS = FiberAccess.get();
     private static final LwtAwaiter INSTANCE = new LwtAwaiter();
 
     private LwtAwaiter() {
@@ -35,8 +40,25 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
     }
 
     @Override
+    public Object park(Lwt<Object> p, Fiber<?> fiber, int ticket) {
+        if (p.state() != Lwt.PENDING) {
+            // Cannot happen: the fiber found it pending just before it yielded, and nothing ran since.
+            throw new IllegalStateException("LwtAwaiter.park: " + p + " completed between the await's check and the park");
+        }
+        Resume node = new Resume(fiber, ticket);
+        p.addCallback(node);
+        return node;
+    }
+
+    @Override
+    public void unpark(Lwt<Object> p, Object registration) {
+        abandon(p, registration);
+    }
+
+    /** For an awaiter that waits on an Lwt on the way (LwtFiber.detach): the outcome goes to {@code callback}. */
+    @Override
     public Object onComplete(Lwt<Object> p, BiConsumer<? super Object, ? super Throwable> callback) {
-        Resume node = new Resume(callback);
+        Relay node = new Relay(callback);
         p.addCallback(node);
         return node;
     }
@@ -58,20 +80,40 @@ final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, LocalAwaiter {
         return what != null ? what.toString() : "a promise " + p;
     }
 
-    /** The callback node that hands the outcome to the waiting fiber. */
-    private static final class Resume extends Lwt.Callback {
-        private final BiConsumer<? super Object, ? super Throwable> fiber;
+    /** The callback node of {@link #onComplete}: hands the outcome to a callback. */
+    private static final class Relay extends Lwt.Callback {
+        private final BiConsumer<? super Object, ? super Throwable> callback;
 
-        Resume(BiConsumer<? super Object, ? super Throwable> fiber) {
-            this.fiber = fiber;
+        Relay(BiConsumer<? super Object, ? super Throwable> callback) {
+            this.callback = callback;
         }
 
         @Override
         void run(Lwt<?> src, Engine e) {
             if (src.state() == Lwt.FULFILLED) {
-                fiber.accept(src.rawResult(), null);
+                callback.accept(src.rawResult(), null);
             } else {
-                fiber.accept(null, (Throwable) src.rawResult());
+                callback.accept(null, (Throwable) src.rawResult());
+            }
+        }
+    }
+
+    /** The callback node that hands the outcome to the parked fiber (a stale ticket does nothing). */
+    private static final class Resume extends Lwt.Callback {
+        private final Fiber<?> fiber;
+        private final int ticket;
+
+        Resume(Fiber<?> fiber, int ticket) {
+            this.fiber = fiber;
+            this.ticket = ticket;
+        }
+
+        @Override
+        void run(Lwt<?> src, Engine e) {
+            if (src.state() == Lwt.FULFILLED) {
+                FIBERS.wake(fiber, ticket, src.rawResult(), null);
+            } else {
+                FIBERS.wake(fiber, ticket, null, (Throwable) src.rawResult());
             }
         }
     }

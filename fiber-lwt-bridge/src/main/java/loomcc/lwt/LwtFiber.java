@@ -14,7 +14,6 @@ import loomcc.fiber.Callback;
 import loomcc.fiber.Fiber;
 import loomcc.fiber.FiberHome;
 import loomcc.internal.fiber.FiberAccess;
-import loomcc.internal.fiber.HomeBound;
 import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.lwt.Engine;
 import loomcc.internal.lwt.EventLoop;
@@ -216,15 +215,7 @@ public final class LwtFiber {
      * @throws Lwt.Canceled if the fiber was cancelled while it ran (see the class rules)
      */
     public static void pause() {
-        Fiber.await(PAUSE, PAUSE); // the "promise" is a token: the wait itself names the loop (see Pause)
-    }
-
-    /**
-     * The loop of the fiber a wake-up belongs to (the wait of a fiber's await, on the home thread),
-     * else this thread's loop.
-     */
-    private static EventLoop loop(Object wakeUp, String what) {
-        return wakeUp instanceof HomeBound b && b.home() instanceof EventLoop l ? l : EventLoop.require(what);
+        Fiber.await(PAUSE, PAUSE); // the "promise" is a token: the fiber parks on its own loop (see Pause)
     }
 
     /** The current fiber's loop (its home: no thread-local lookup), else this thread's loop. */
@@ -248,15 +239,16 @@ public final class LwtFiber {
 
     private static final class Pause implements Awaiter.Suspending<Object, Void>, ParkingAwaiter<Object> {
         @Override
-        public void park(Object token, Fiber<?> fiber, int ticket) {
+        public Object park(Object token, Fiber<?> fiber, int ticket) {
             if (fiber.home() instanceof EventLoop l) {
                 l.parkPaused(fiber, ticket);
-                return;
+                return null;
             }
             // A fiber of another home pausing on this thread's loop: that loop's next turn posts
             // the wake-up to the fiber's home, which runs it on its own thread.
             FiberHome home = fiber.home();
             EventLoop.require("LwtFiber.pause").pauseFiber((v, e) -> home.execute(() -> FIBERS.wake(fiber, ticket)));
+            return null;
         }
 
         @Override

@@ -22,6 +22,7 @@ import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.lwt.EventLoop;
+import loomcc.internal.lwt.IoBuffers;
 
 /**
  * Buffered channels, servers and clients on the running loop ({@code Lwt_io}).
@@ -57,6 +58,16 @@ import loomcc.internal.lwt.EventLoop;
  * </ol>
  * Waits for readiness go through the loop's selector with one reusable wait object per
  * {@code Input}, {@code Output} and server (no allocation per wait).
+ *
+ * <h2>Memory</h2>
+ * The socket is read into one direct scratch buffer per loop, and the bytes are copied at once to
+ * the reader's destination (a {@link Input#read(ByteBuffer) read}'s buffer, a {@link Input#stream()}
+ * read's array) or, when they must wait, into the input's heap buffer, which grows with what
+ * arrives up to 64 KiB (more only for a long line or a {@code readExactly}) and is dropped once
+ * emptied if it grew past 4 KiB. An output takes a 64 KiB direct buffer from a small per-loop free
+ * list when bytes start to wait and gives it back when they are all sent. So an idle connection
+ * holds no buffer, a busy one at most 64 KiB each way (plus what back-pressure keeps), and reads
+ * and writes reach the system call with no copy into a JDK temporary buffer.
  *
  * <h2>Threading contract</h2>
  * <b>Loop thread only</b>. An {@code Input}, {@code Output}, {@code Connection} or {@code Server}
@@ -264,11 +275,26 @@ public final class LwtIo {
         /** A read of {@link #stream()}: into {@code streamDst[streamOff, +streamLen)}, the fiber waiting on {@code waker}. */
         private static final int STREAM = 4;
 
+        /** Buffered bytes live in a heap array that grows from this size, by doubling. */
+        private static final int MIN_BUFFER = 512;
+        /**
+         * An emptied buffer up to this size is kept while the reader goes on without waiting; a
+         * bigger one is dropped at once. Any is dropped when the input waits empty ({@link #idle}).
+         */
+        private static final int KEEP_BUFFER = 4 * 1024;
+        private static final byte[] NO_BYTES = new byte[0];
+
         private final EventLoop loop;
         private final SocketChannel ch;
-        /** Bytes a[start, end) are buffered; {@code view} is {@code a} as a ByteBuffer for reads. */
-        private byte[] a;
-        private ByteBuffer view;
+        /** Every socket read goes into the loop's direct scratch buffer, then is copied out at once. */
+        private final IoBuffers pool;
+        /**
+         * Bytes a[start, end) are buffered. Made when bytes must wait in it (not for a read whose
+         * bytes go straight to the reader), grown to what arrives, dropped when emptied if it
+         * grew past {@link #KEEP_BUFFER}, and whenever the input waits for the socket with
+         * nothing buffered: an idle connection holds no buffer.
+         */
+        private byte[] a = NO_BYTES;
         private int start;
         private int end;
         /** a[start, scanned) holds no '\n': a line search goes on from there. */
@@ -290,6 +316,8 @@ public final class LwtIo {
         private int streamOff;
         private int streamLen;
         private BiConsumer<? super Integer, ? super Throwable> waker;
+        /** Bytes the last {@link #fill} copied straight into the pending READ or STREAM read's destination. */
+        private int got;
 
         private final EventLoop.ReadyWait readable = new EventLoop.ReadyWait() {
             @Override
@@ -306,8 +334,7 @@ public final class LwtIo {
         Input(EventLoop loop, SocketChannel ch) {
             this.loop = loop;
             this.ch = ch;
-            this.a = new byte[DEFAULT_BUFFER];
-            this.view = ByteBuffer.wrap(a);
+            this.pool = IoBuffers.of(loop);
             try {
                 ch.configureBlocking(false);
             } catch (IOException e) {
@@ -478,6 +505,7 @@ public final class LwtIo {
                 if (in.broken != null || in.end > in.start || in.eof) {
                     return true;                           // nothing is taken here: getNow takes it
                 }
+                // NOTE: got is 0 here: every fill that sets it is followed by the step that takes it
                 if (in.drained) {
                     return false;                          // the last read was short: wait for readiness
                 }
@@ -487,7 +515,7 @@ public final class LwtIo {
                     in.broken = e;
                     return true;
                 }
-                return in.end > in.start || in.eof;
+                return in.got > 0 || in.end > in.start || in.eof;
             }
 
             @Override
@@ -506,6 +534,7 @@ public final class LwtIo {
             @Override
             public Object onComplete(Input in, BiConsumer<? super Integer, ? super Throwable> wakeUp) {
                 in.waker = wakeUp;
+                in.idle();
                 try {
                     in.loop.awaitReady(in.ch, SelectionKey.OP_READ, in.readable);
                 } catch (IOException e) {
@@ -553,6 +582,7 @@ public final class LwtIo {
             }
             Resolver<Object> res = Lwt.task();
             pending = res;
+            idle();
             try {
                 loop.awaitReady(ch, SelectionKey.OP_READ, readable);
             } catch (IOException e) {
@@ -594,6 +624,7 @@ public final class LwtIo {
                 return;
             }
             if (r == NEED_MORE) {
+                idle();
                 try {
                     loop.awaitReady(ch, SelectionKey.OP_READ, readable);
                 } catch (IOException e) {
@@ -623,6 +654,13 @@ public final class LwtIo {
             }
         }
 
+        /** The input is about to wait for the socket: an empty buffer is dropped (an idle input holds none). */
+        private void idle() {
+            if (start == end) {
+                a = NO_BYTES;                              // start == end == scanned == 0 already
+            }
+        }
+
         /** A read whose promise was cancelled while it waited is over: forget it. */
         private void dropCancelledRead() {
             if (kind != NONE && pending != null && !pending.promise().isPending()) {
@@ -645,6 +683,7 @@ public final class LwtIo {
             readDst = null;
             streamDst = null;
             waker = null;
+            got = 0;
         }
 
         /** Tries to finish the pending operation with what is buffered (and the end of input). */
@@ -654,6 +693,11 @@ public final class LwtIo {
                     return stepLine();
                 }
                 case READ -> {
+                    if (got > 0) {                         // fill put them in dst already
+                        int n = got;
+                        got = 0;
+                        return n;
+                    }
                     ByteBuffer dst = readDst;
                     int room = dst.remaining();
                     if (room == 0) {
@@ -669,6 +713,11 @@ public final class LwtIo {
                     return eof ? (Object) (-1) : NEED_MORE;
                 }
                 case STREAM -> {
+                    if (got > 0) {                         // fill put them in streamDst already
+                        int n = got;
+                        got = 0;
+                        return n;
+                    }
                     int have = end - start;
                     if (have > 0) {
                         int n = Math.min(streamLen, have);
@@ -742,9 +791,8 @@ public final class LwtIo {
             start += n;
             if (start == end) {
                 start = end = scanned = 0;                 // empty: the next read fills from the top
-                if (a.length > DEFAULT_BUFFER) {           // a long line is over: give the memory back
-                    a = new byte[DEFAULT_BUFFER];
-                    view = ByteBuffer.wrap(a);
+                if (a.length > KEEP_BUFFER) {              // a burst is over: give the memory back
+                    a = NO_BYTES;
                 }
             } else if (scanned < start) {
                 scanned = start;
@@ -752,54 +800,90 @@ public final class LwtIo {
         }
 
         /**
-         * One read of the socket into the buffer (made room for first). Returns the byte count,
-         * 0 if it would block; sets {@link #eof} at the end of input and {@link #drained} after a
-         * short read.
+         * One read of the socket, into the loop's direct scratch buffer, of as many bytes as the
+         * buffer may still take (its bound: {@link #DEFAULT_BUFFER}, or more for a long line or a
+         * readExactly). The bytes go straight to the pending READ or STREAM read's destination
+         * when nothing is buffered ({@link #got}), the rest into the buffer. Returns the byte
+         * count, 0 if it would block; sets {@link #eof} at the end of input and {@link #drained}
+         * after a short read.
          */
         private int fill() throws IOException {
             if (eof) {
                 return 0;
             }
-            if (end == a.length) {
-                makeRoom();
-            }
-            ByteBuffer v = view;
-            v.limit(a.length).position(end);
-            int room = a.length - end;
-            int n = ch.read(v);
+            int have = end - start;
+            int room = (int) Math.max(1, Math.min(IoBuffers.SIZE, bound() - have));
+            ByteBuffer s = pool.scratch();
+            s.limit(room);
+            int n = ch.read(s);
             if (n < 0) {
                 eof = true;
                 return 1;                                  // progress: step() sees the end
             }
-            end += n;
             if (n < room) {
                 drained = true;
+            }
+            if (n > 0) {
+                s.flip();
+                if (have == 0) {
+                    if (kind == STREAM) {
+                        int k = Math.min(n, streamLen);
+                        s.get(streamDst, streamOff, k);
+                        got = k;
+                    } else if (kind == READ && readDst.hasRemaining()) {
+                        int k = Math.min(n, readDst.remaining());
+                        s.limit(k);
+                        readDst.put(s);
+                        s.limit(n);
+                        got = k;
+                    }
+                }
+                if (s.hasRemaining()) {
+                    store(s);
+                }
             }
             return n;
         }
 
-        /** The buffer is full up to its end: move the data to the top, or grow for a long line. */
-        private void makeRoom() {
+        /** How many bytes the buffer may hold for the pending operation (step checks the line bound). */
+        private long bound() {
+            return switch (kind) {
+                case EXACT -> Math.max(DEFAULT_BUFFER, exactN);
+                case LINE -> Math.max(DEFAULT_BUFFER, (long) maxLine + 2);   // the line and its "\r\n"
+                default -> DEFAULT_BUFFER;
+            };
+        }
+
+        /** Appends {@code s}'s remaining bytes to the buffer, moving its data to the top or growing it first. */
+        private void store(ByteBuffer s) {
+            int r = s.remaining();
+            if (a.length - end < r) {
+                makeRoom(r);
+            }
+            s.get(a, end, r);
+            end += r;
+        }
+
+        /**
+         * Room for {@code r} more bytes: move the data to the top when that is enough, else grow by
+         * doubling (from {@link #MIN_BUFFER}), so the buffer grows with the bytes that really
+         * arrive; {@link #fill} reads no more than {@link #bound} allows, so neither does this.
+         */
+        private void makeRoom(int r) {
             int have = end - start;
-            if (start > 0) {
-                System.arraycopy(a, start, a, 0, have);
-                scanned -= start;
-                start = 0;
-                end = have;
-                return;
+            byte[] b = a;
+            if (b.length - have < r) {
+                long cap = Math.max(b.length, MIN_BUFFER);
+                while (cap < (long) have + r) {
+                    cap *= 2;
+                }
+                b = new byte[(int) Math.min(cap, Math.max(bound(), (long) have + r))];
             }
-            // Full of one unfinished line that may still fit the bound (step checked it): grow,
-            // never past the bound plus "\r\n", so an endless line costs maxLineLength at most.
-            // Or full of part of a readExactly(n): grow towards n as the bytes arrive.
-            long limit = kind == EXACT ? exactN : (long) maxLine + 2;
-            int cap = (int) Math.min(Math.max((long) a.length * 2, 16), limit);
-            if (cap <= a.length) {
-                cap = a.length + 1;                        // unreachable while step checks the bound
-            }
-            byte[] bigger = new byte[cap];
-            System.arraycopy(a, 0, bigger, 0, have);
-            a = bigger;
-            view = ByteBuffer.wrap(bigger);
+            System.arraycopy(a, start, b, 0, have);
+            a = b;
+            scanned -= start;
+            start = 0;
+            end = have;
         }
     }
 
@@ -821,9 +905,17 @@ public final class LwtIo {
 
         private final EventLoop loop;
         private final SocketChannel ch;
+        private final IoBuffers pool;
         private final int capacity = DEFAULT_BUFFER;
-        /** Write mode: bytes [0, position) wait to be sent. May grow past capacity under back-pressure. */
-        private ByteBuffer buf = ByteBuffer.allocate(DEFAULT_BUFFER);
+        /**
+         * Write mode: bytes [0, position) wait to be sent. Three shapes: {@link #none} (capacity 0)
+         * while nothing waits, so an idle output holds no buffer; a direct buffer of
+         * {@code capacity} bytes from the loop's {@link IoBuffers} while bytes wait (sent with no
+         * copy into a JDK temporary buffer); a bigger heap buffer under back-pressure only. Every
+         * path that empties it gives the direct buffer back ({@link #release}).
+         */
+        private ByteBuffer buf;
+        private final ByteBuffer none = ByteBuffer.allocate(0);
         private final ByteBuffer[] pair = new ByteBuffer[2];
         /** Resolved when the buffer is empty again; non-null while the buffer drains. */
         private Resolver<Void> drained;
@@ -844,6 +936,8 @@ public final class LwtIo {
         Output(EventLoop loop, SocketChannel ch) {
             this.loop = loop;
             this.ch = ch;
+            this.pool = IoBuffers.of(loop);
+            this.buf = none;
             try {
                 ch.configureBlocking(false);
             } catch (IOException e) {
@@ -854,6 +948,11 @@ public final class LwtIo {
         /** @return the number of bytes buffered, not yet taken by the socket */
         public int buffered() {
             return buf.position();
+        }
+
+        /** The buffer's size now (0 while nothing waits); for tests. */
+        int capacity() {
+            return buf.capacity();
         }
 
         /**
@@ -872,9 +971,16 @@ public final class LwtIo {
                 return Lwt.failed(broken);
             }
             ByteBuffer b = buf;
-            if (src.remaining() <= b.remaining() && b.capacity() == capacity) {
+            int n = src.remaining();
+            if (n <= b.remaining() && b.capacity() == capacity) {
                 b.put(src);
                 return drained == null ? Lwt.resolved(null) : drained.promise();
+            }
+            if (b == none && n <= capacity) {              // nothing waits (so no drain either): take a buffer
+                if (n > 0) {
+                    buf = pool.take().put(src);
+                }
+                return Lwt.resolved(null);
             }
             return writeThrough(src);
         }
@@ -891,6 +997,12 @@ public final class LwtIo {
             if (broken == null && bytes.length <= buf.remaining() && buf.capacity() == capacity) {
                 buf.put(bytes);
                 return drained == null ? Lwt.resolved(null) : drained.promise();
+            }
+            if (broken == null && buf == none && bytes.length <= capacity) {
+                if (bytes.length > 0) {
+                    buf = pool.take().put(bytes);
+                }
+                return Lwt.resolved(null);
             }
             return write(ByteBuffer.wrap(bytes));
         }
@@ -931,7 +1043,11 @@ public final class LwtIo {
                 fail(e);
                 return Lwt.failed(e);
             }
-            return buf.position() == 0 ? Lwt.resolved(null) : startDrain();
+            if (buf.position() == 0) {
+                release();
+                return Lwt.resolved(null);
+            }
+            return startDrain();
         }
 
         /**
@@ -948,6 +1064,9 @@ public final class LwtIo {
                 @Override
                 public void write(int b) {
                     requireFiber("writing Output.stream()");
+                    if (broken == null && buf == none) {
+                        buf = pool.take();                 // nothing waits, so no drain either
+                    }
                     if (broken == null && buf.hasRemaining() && buf.capacity() == capacity) {
                         buf.put((byte) b);
                         if (drained != null) {
@@ -1014,8 +1133,10 @@ public final class LwtIo {
             if (buf.position() > capacity) {
                 return startDrain();                       // back-pressure: more than a buffer's worth waits
             }
-            if (buf.capacity() != capacity) {
-                ByteBuffer normal = ByteBuffer.allocate(capacity);
+            if (buf.position() == 0) {
+                release();
+            } else if (buf.capacity() != capacity) {       // a bigger heap buffer: back to a pool buffer
+                ByteBuffer normal = pool.take();
                 buf.flip();
                 normal.put(buf);
                 buf = normal;
@@ -1027,12 +1148,23 @@ public final class LwtIo {
         private void append(ByteBuffer src) {
             ByteBuffer b = buf;
             if (src.remaining() > b.remaining()) {
-                ByteBuffer bigger = ByteBuffer.allocate(b.position() + src.remaining());
+                int need = b.position() + src.remaining();
+                ByteBuffer bigger = need <= capacity ? pool.take() : ByteBuffer.allocate(need);
                 b.flip();
                 bigger.put(b);
+                release();
                 buf = b = bigger;
             }
             b.put(src);
+        }
+
+        /** The buffer is empty or dropped: give a pool buffer back; nothing is held any more. */
+        private void release() {
+            ByteBuffer b = buf;
+            buf = none;
+            if (b.isDirect()) {
+                pool.give(b);                              // only pool buffers are direct here
+            }
         }
 
         private Lwt<Void> startDrain() {
@@ -1063,9 +1195,7 @@ public final class LwtIo {
                 }
                 return;
             }
-            if (buf.capacity() != capacity) {
-                buf = ByteBuffer.allocate(capacity);       // back-pressure is over: give the memory back
-            }
+            release();                                     // empty: an idle output holds no buffer
             Resolver<Void> r = drained;
             drained = null;
             r.resolve(null);
@@ -1075,7 +1205,7 @@ public final class LwtIo {
             if (broken == null) {
                 broken = e;
             }
-            buf = ByteBuffer.allocate(0);                  // what was buffered will never be sent
+            release();                                     // what was buffered will never be sent
             Resolver<Void> r = drained;
             drained = null;
             loop.cancelReady(writable);

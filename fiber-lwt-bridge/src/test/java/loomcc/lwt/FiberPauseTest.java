@@ -56,6 +56,28 @@ class FiberPauseTest {
     }
 
     @Test
+    void aTimeoutEndsAFiberThatOnlyPauses() {
+        int[] pauses = {0};
+        // A real clock: a virtual one moves only when the loop is idle, and a pausing fiber never lets it.
+        String out = LwtMain.run(() -> LwtFiber.start(() -> {
+            try {
+                LwtFiber.withTimeout(0.05, () -> {
+                    while (true) {                  // busy work that lets the loop turn
+                        LwtFiber.pause();
+                        pauses[0]++;
+                    }
+                });
+                return "no timeout";
+            } catch (java.util.concurrent.TimeoutException e) {
+                LwtFiber.pause();                   // the parked pause's stale entry is behind us
+                return "timed out";
+            }
+        }));
+        assertEquals("timed out", out);
+        assertTrue(pauses[0] > 0);
+    }
+
+    @Test
     void aFiberOfAnotherHomePausingOnThisLoopIsResumedOnItsOwnHome() {
         AtomicInteger posted = new AtomicInteger();
         AtomicReference<Boolean> resumedOnHome = new AtomicReference<>();

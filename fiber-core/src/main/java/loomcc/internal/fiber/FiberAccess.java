@@ -42,4 +42,12 @@ public abstract class FiberAccess {
      * fiber was resumed since it parked, by a cancel) does nothing. Home thread.
      */
     public abstract void wake(Fiber<?> fiber, int ticket);
+
+    /**
+     * {@link #wake(Fiber, int)} from a promise's callback, the await then returning {@code value}
+     * or throwing {@code error}: at once when called on the fiber's home, else posted to the home
+     * ({@link loomcc.fiber.FiberHome#execute}), which may refuse it once it has ended (a later
+     * loop on the same thread resolving an earlier loop's promise).
+     */
+    public abstract void wake(Fiber<?> fiber, int ticket, Object value, Throwable error);
 }

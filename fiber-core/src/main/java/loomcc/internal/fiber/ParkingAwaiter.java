@@ -14,7 +14,7 @@ import loomcc.fiber.Fiber;
  *   <li>{@link #park} runs on the home thread, after the capture, and never wakes the fiber
  *       itself: the wake-up comes later, from the home's own work (so a parking awaiter is a
  *       {@link LocalAwaiter}). If it throws, the await throws that.
- *   <li>The wake-up is {@link FiberAccess#wake}{@code (fiber, ticket)} on the home thread, at most
+ *   <li>The wake-up is {@link FiberAccess#wake} on the home thread, with the ticket, at most
  *       once per park. A cancel resumes the fiber without it; a wake-up with a stale ticket (the
  *       fiber was cancelled, and may have parked again since) does nothing. So the awaiter never
  *       has to take a parked fiber back, though {@link #unpark} lets it drop one.
@@ -25,10 +25,18 @@ import loomcc.fiber.Fiber;
  */
 public interface ParkingAwaiter<P> extends LocalAwaiter {
 
-    /** Home thread, after the capture: arrange for {@code wake(fiber, ticket)} later. */
-    void park(P promise, Fiber<?> fiber, int ticket);
+    /**
+     * Home thread, after the capture: arrange for {@code wake(fiber, ticket, ...)} later.
+     *
+     * @return what {@link #unpark} needs to take the fiber back (kept by the fiber while it is
+     *         parked), or null
+     */
+    Object park(P promise, Fiber<?> fiber, int ticket);
 
-    /** Home thread: the parked fiber was cancelled and resumes without the wake-up; drop it if you hold it. */
-    default void unpark(P promise, Fiber<?> fiber) {
+    /**
+     * Home thread: the parked fiber was cancelled and resumes without the wake-up; drop it if you
+     * hold it. {@code registration} is what {@link #park} returned.
+     */
+    default void unpark(P promise, Object registration) {
     }
 }

@@ -31,8 +31,8 @@ import loomcc.fiber.FiberHome;
 import loomcc.internal.fiber.CoarseClock;
 import loomcc.internal.fiber.FiberAccess;
 import loomcc.internal.fiber.LiveFibers;
-import loomcc.internal.fiber.LocalAwaiter;
 import loomcc.internal.fiber.Nesting;
+import loomcc.internal.fiber.ParkingAwaiter;
 import loomcc.internal.fiber.TrackedHome;
 import loomcc.lwt.DeadlockException;
 import loomcc.lwt.Lwt;
@@ -469,7 +469,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
                 beat();
                 r.run();
             } else {
-                runTask(t.fire, 0);                          // a sleeping fiber's wake-up
+                runTask(t.fire, t.ticket);                  // a sleeping fiber
                 releaseFiberTimer(t);
             }
         }
@@ -994,7 +994,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     }
 
     /**
-     * {@code LwtFiber.pause} of a fiber of this loop ({@link loomcc.internal.fiber.ParkingAwaiter}):
+     * {@code LwtFiber.pause} of a fiber of this loop ({@link ParkingAwaiter}):
      * the fiber itself is queued with its park's ticket, and woken on the next turn.
      */
     public void parkPaused(Fiber<?> fiber, int ticket) {
@@ -1058,7 +1058,11 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     /** How a fiber waits on its timer: it enters the heap once the fiber is captured. */
     private final Awaiter<TimerHeap.Timer, Void> fiberTimer = new FiberTimer();
 
-    private final class FiberTimer implements Awaiter.Suspending<TimerHeap.Timer, Void>, LocalAwaiter {
+    /**
+     * The fiber parks on its timer ({@link ParkingAwaiter}: no wait object), which fires it with
+     * its ticket; a cancel takes the timer out of the heap.
+     */
+    private final class FiberTimer implements Awaiter.Suspending<TimerHeap.Timer, Void>, ParkingAwaiter<TimerHeap.Timer> {
         // even a zero sleep fires on a later turn, as Lwt_unix.sleep 0. does: never done at once
         @Override
         public String describe(TimerHeap.Timer t) {
@@ -1066,19 +1070,25 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
 
         @Override
-        public Object onComplete(TimerHeap.Timer t, BiConsumer<? super Void, ? super Throwable> wakeUp) {
+        public Object park(TimerHeap.Timer t, Fiber<?> fiber, int ticket) {
             if (t != FOREVER) {
-                t.fire = wakeUp;
+                t.fire = fiber;
+                t.ticket = ticket;
                 timers.add(t);
             }
             return null;
         }
 
         @Override
-        public void abandon(TimerHeap.Timer t, Object registration) {
+        public void unpark(TimerHeap.Timer t, Object registration) {
             if (timers.remove(t)) {
                 releaseFiberTimer(t);
             }
+        }
+
+        @Override
+        public Object onComplete(TimerHeap.Timer t, BiConsumer<? super Void, ? super Throwable> wakeUp) {
+            throw new IllegalStateException("LwtFiber.sleep parks its fiber; it registers no callback");
         }
     }
 

@@ -12,9 +12,9 @@ final class TimerHeap {
 
     /**
      * One pending sleep. {@code index} is its slot in the heap, or -1 once it left the heap.
-     * {@code fire} is a {@link Runnable} (a sleep promise's resolution) or a paused fiber's
-     * wake-up, a {@code BiConsumer} the loop calls with no value and no error; a fiber's sleep
-     * sets it after the fiber is captured, before the timer enters the heap. A fiber's timer is
+     * {@code fire} is a {@link Runnable} (a sleep promise's resolution) or a sleeping fiber,
+     * parked with {@code ticket} ({@code loomcc.internal.fiber.ParkingAwaiter}); a fiber's sleep
+     * sets both after the fiber is captured, before the timer enters the heap. A fiber's timer is
      * reused once it has left the heap for good (see {@code EventLoop.releaseFiberTimer}), which
      * is the only time {@code deadline} and {@code seq} change.
      */
@@ -22,6 +22,7 @@ final class TimerHeap {
         long deadline;         // System.nanoTime() scale; compared by subtraction (overflow-safe)
         long seq;              // creation order, for ties
         Object fire;
+        int ticket;
         int index = -1;
 
         Timer(long deadline, long seq, Object fire) {

@@ -1,0 +1,85 @@
+package loomcc.internal.lwt;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * A loop's direct byte buffers for socket I/O ({@code LwtIo}): one scratch buffer that every read
+ * of the loop goes through, and a small free list of output buffers that an {@code LwtIo.Output}
+ * holds only while it has bytes waiting to be sent.
+ *
+ * <p>Why: a {@code SocketChannel} read or write from a heap buffer goes through a JDK temporary
+ * direct buffer (a thread-local cache in {@code sun.nio.ch.Util}) and copies once more; from a
+ * direct buffer it goes straight to the system call. And why not a direct buffer per connection:
+ * an idle connection (nothing buffered) should cost no buffer at all, and direct memory is given
+ * back only by the garbage collector, so buffers that come and go with connections would pile up.
+ * Here the loop owns a bounded number of them whatever the number of connections.
+ *
+ * <p>Threading: loop thread only (one instance per {@link EventLoop}, used by that loop's
+ * {@code LwtIo} objects, which are themselves loop-thread only).
+ */
+public final class IoBuffers {
+    /** Size of the scratch buffer and of every output buffer. */
+    public static final int SIZE = 64 * 1024;
+    /** Free output buffers kept: beyond it a returned buffer is left to the GC (and its cleaner). */
+    static final int KEEP = 16;
+
+    private static final Map<EventLoop, IoBuffers> OF_LOOP = new WeakHashMap<>();
+
+    private ByteBuffer scratch;
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+
+    private IoBuffers() {
+    }
+
+    /**
+     * The buffers of {@code loop}, made on first use and dropped with the loop (weakly held).
+     * Called when an input or output is made, not per operation.
+     *
+     * @param loop the loop
+     * @return its buffers
+     */
+    public static IoBuffers of(EventLoop loop) {
+        synchronized (OF_LOOP) {
+            return OF_LOOP.computeIfAbsent(loop, l -> new IoBuffers());
+        }
+    }
+
+    /**
+     * The scratch buffer, cleared: for one read whose bytes are copied out before the caller
+     * returns to the loop (it is never held across a wait).
+     *
+     * @return the scratch buffer, position 0 and limit {@link #SIZE}
+     */
+    public ByteBuffer scratch() {
+        ByteBuffer s = scratch;
+        if (s == null) {
+            scratch = s = ByteBuffer.allocateDirect(SIZE);
+        }
+        return s.clear();
+    }
+
+    /** @return a cleared direct buffer of {@link #SIZE} bytes, from the free list when it has one */
+    public ByteBuffer take() {
+        ByteBuffer b = free.pollLast();                    // the most recently used: warm in the cache
+        return b != null ? b : ByteBuffer.allocateDirect(SIZE);
+    }
+
+    /**
+     * Gives back a buffer from {@link #take}; the caller drops every reference to it.
+     *
+     * @param b the buffer
+     */
+    public void give(ByteBuffer b) {
+        if (free.size() < KEEP) {
+            free.addLast(b.clear());
+        }
+    }
+
+    /** @return the free buffers kept now; for tests */
+    public int freeCount() {
+        return free.size();
+    }
+}

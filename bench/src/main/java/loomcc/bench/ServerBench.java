@@ -31,6 +31,17 @@ import java.util.concurrent.TimeUnit;
  * steady where the raw figures are not.
  * (Odd rounds take the list's order, even rounds the reverse.)
  *
+ * <p>The A/A control: {@link #AA} is a second promise server, the same code in a JVM of its own,
+ * run as one more system in the same rounds. Its ratios to {@code promise} are what two identical
+ * servers show on this machine in this run: the noise floor each verdict is read against
+ * ({@link ServerAnalysis}). Why a twin of promise and not of fiber: fiber is the system under test
+ * in every verdict, so a fiber twin would widen the floor by any real unsteadiness of fiber itself
+ * (a stall, a GC pause) and excuse the very defect a verdict should show; promise is the other side
+ * of the two verdicts most in doubt (fiber/promise requests per second and p99), so promise/promise-aa
+ * is exactly how fiber/promise would spread if fiber behaved like promise. The twin sits right after
+ * promise in the order, so promise/promise-aa are as far apart in time, and in the same order each
+ * round, as fiber/promise.
+ *
  * <p>{@code server.csv}: {@code round,system,load,test,requests,rps,p50_ms,p99_ms,cpu_ms}
  * (round 0 is the warm-up, not used in the figures).
  */
@@ -40,8 +51,20 @@ public final class ServerBench {
 
     public static final String HEADER = "round,system,load,test,requests,rps,p50_ms,p99_ms,cpu_ms";
 
-    /** The systems, in report order: loomcc's three styles, then the C server. */
-    public static final List<String> SYSTEMS = List.of("fiber", "promise", "vthread", "redis-server");
+    /** The A/A control: a second, identical promise server (see the class comment). */
+    public static final String AA = "promise-aa";
+
+    /** The system {@link #AA} is a twin of. */
+    public static final String AA_OF = "promise";
+
+    /**
+     * The systems, in run order: loomcc's three styles with the A/A twin right after promise, then
+     * the C server.
+     */
+    public static final List<String> SYSTEMS = List.of("fiber", "promise", AA, "vthread", "redis-server");
+
+    /** The systems the report's tables and verdicts compare (all but the A/A twin). */
+    public static final List<String> COMPARED = List.of("fiber", "promise", "vthread", "redis-server");
 
     /** redis-benchmark's tests as separate invocations (-t ping runs the first two). */
     public static final List<String> TESTS = List.of("ping_inline", "ping_mbulk", "set", "get", "incr", "mset");
@@ -128,6 +151,17 @@ public final class ServerBench {
      */
     public static List<Row> run(Path dir, List<String> systems, List<Load> loads, int rounds, int scale)
             throws IOException, InterruptedException {
+        return run(dir, systems, loads, TESTS, rounds, scale);
+    }
+
+    /** {@link #run(Path, List, List, int, int)} on some of the tests ({@link #TESTS}' names). */
+    public static List<Row> run(Path dir, List<String> systems, List<Load> loads, List<String> tests, int rounds,
+            int scale) throws IOException, InterruptedException {
+        for (String t : tests) {
+            if (!TESTS.contains(t)) {
+                throw new IllegalArgumentException("unknown test " + t + ": the tests are " + TESTS);
+            }
+        }
         Path bench = onPath("redis-benchmark").orElseThrow(() -> new IllegalStateException(INSTALL));
         List<String> present = new ArrayList<>();
         for (String s : systems) {
@@ -149,7 +183,7 @@ public final class ServerBench {
                     java.util.Collections.reverse(order);   // round 0 (warm-up) and even rounds: reversed
                 }
                 for (Load l : loads) {
-                    for (String test : TESTS) {
+                    for (String test : tests) {
                         for (String s : order) {
                             Row r = runOne(bench, servers.get(s), round, l, test, round == 0 ? 1 : scale);
                             rows.add(r);
@@ -207,6 +241,16 @@ public final class ServerBench {
                 System.getProperty("java.class.path"), "loomcc.bench.redis.RespServers", "serve");
     }
 
+    /**
+     * The {@code serve --style} a system runs: its name, less a {@code @JAR} suffix (another build's
+     * jar), and {@link #AA_OF} for the A/A twin {@link #AA}.
+     */
+    static String style(String system) {
+        int at = system.indexOf('@');
+        String s = at > 0 ? system.substring(0, at) : system;
+        return s.equals(AA) ? AA_OF : s;
+    }
+
     /** sysconf(_SC_CLK_TCK): 100 on Linux for x86-64 and arm64 (USER_HZ). */
     static final int CLK_TCK = 100;
 
@@ -258,12 +302,11 @@ public final class ServerBench {
                 throw new IOException("redis-server did not start on port " + port);
             }
             List<String> cmd = new ArrayList<>(serveCommand());
-            String style = name;
             int at = name.indexOf('@');
             if (at > 0) {                           // STYLE@JAR: another build's server
-                style = name.substring(0, at);
                 cmd = new ArrayList<>(List.of(cmd.get(0), "-jar", name.substring(at + 1), "serve"));
             }
+            String style = style(name);
             cmd.addAll(List.of("--style", style, "--port", "0"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

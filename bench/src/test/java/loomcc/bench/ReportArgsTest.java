@@ -67,4 +67,45 @@ class ReportArgsTest {
         assertTrue(it.getMean() > 140, "the mean is what the burst would have moved");
         assertEquals(7.5, Report.score(new org.openjdk.jmh.util.ListStatistics(), 7.5), 0, "no iterations: the mean");
     }
+
+    @Test
+    void theServerSectionsOptionsComeOutBeforeTheGridsAndRunTheAaTwinByDefault() {
+        Report.ServerOptions o = Report.ServerOptions.strip(new String[] {"quick", "--server-only", "--server-tests",
+                "get,set", "--server-loads", "c50-P16", "--server-rounds", "3"});
+        assertEquals(List.of("get", "set"), o.tests());
+        assertEquals(List.of(ServerBench.Load.of("c50-P16")), o.loads());
+        assertEquals(3, o.rounds());
+        assertTrue(o.only());
+        assertEquals(List.of("quick"), List.of(o.rest()));
+        Report.ServerOptions d = Report.ServerOptions.strip(new String[0]);
+        assertEquals(ServerBench.TESTS, d.tests());
+        assertTrue(d.systems().contains(ServerBench.AA), "the A/A control runs unless left out: " + d.systems());
+        assertEquals(d.systems().indexOf(ServerBench.AA_OF) + 1, d.systems().indexOf(ServerBench.AA),
+                "the twin runs right after promise, as fiber runs right before it");
+        assertEquals(d.systems().indexOf(ServerBench.AA_OF) - 1, d.systems().indexOf("fiber"));
+    }
+
+    @Test
+    void anUnknownServerTestIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerBench.run(
+                Path.of("/tmp"), List.of("fiber"), ServerBench.LOADS, List.of("get", "hget"), 1, 1));
+        assertTrue(e.getMessage().contains("unknown test hget"), e.getMessage());
+    }
+
+    @Test
+    void aServerSectionRunAloneKeepsTheGridsRunLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertTrue(Report.gridHeader(dir).isEmpty());
+        java.nio.file.Files.writeString(dir.resolve("report.md"), "# title\n\nintro\n\nRun: profile `quick`, 1 fork(s)."
+                + " The server section was run again alone (--server-only).\n\n## Verdicts\n");
+        assertEquals("Run: profile `quick`, 1 fork(s).", Report.gridHeader(dir).orElseThrow(),
+                "once, however often the server section runs alone");
+    }
+
+    @Test
+    void theAaTwinServesThePromiseStyle() {
+        assertEquals("promise", ServerBench.style(ServerBench.AA));
+        assertEquals("promise", ServerBench.style(ServerBench.AA + "@/tmp/other.jar"));
+        assertEquals("fiber", ServerBench.style("fiber@/tmp/other.jar"));
+        assertEquals("vthread", ServerBench.style("vthread"));
+    }
 }

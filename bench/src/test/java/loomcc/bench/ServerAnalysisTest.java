@@ -122,6 +122,142 @@ class ServerAnalysisTest {
         assertFalse(md.contains("### Targets"), md);
     }
 
+    /**
+     * fiber, promise and the A/A twin at every test and load; the twin's requests per second and
+     * p99 are promise's times {@code twin[round]}, fiber's are promise's times {@code fiberRps}.
+     */
+    static List<Row> withTwin(double fiberRps, double[] twin) {
+        List<Row> out = new ArrayList<>();
+        for (Row r : rows(Map.of("fiber", 100.0, "promise", 100.0, ServerBench.AA, 100.0),
+                Map.of("fiber", 10.0, "promise", 10.0, ServerBench.AA, 10.0))) {
+            double x = r.system().equals(ServerBench.AA) ? twin[r.round()] : r.system().equals("fiber") ? fiberRps : 1;
+            out.add(new Row(r.round(), r.system(), r.load(), r.test(), r.requests(), r.rps() * x, r.p50Ms(),
+                    r.p99Ms() * x, r.cpuMs()));
+        }
+        return out;
+    }
+
+    @Test
+    void theAaFloorIsTheTwinsRangeTakenBothWays() {
+        // promise/promise-aa per round: 1/1.1 = 0.909, 1/0.95 = 1.053, 1 -> both ways [0.909, 1.10]
+        ServerAnalysis a = new ServerAnalysis(withTwin(1, new double[] {9, 1.1, 0.95, 1}));
+        ServerAnalysis.Spread aa = a.aa("c50-P1", "get", ServerAnalysis.RPS).orElseThrow();
+        assertEquals(0.909, aa.min(), 1e-3);
+        assertEquals(1.053, aa.max(), 1e-3);
+        assertEquals(3, aa.n(), "the warm-up round's twin (x9) is left out");
+        ServerAnalysis.Floor f = a.floor("c50-P1", "get", ServerAnalysis.RPS).orElseThrow();
+        assertEquals(0.909, f.lo(), 1e-3);
+        assertEquals(1.1, f.hi(), 1e-3, "the inverse of the lowest ratio: an identical pair has no side");
+        // all ratios above 1: the floor still holds 1 and their inverses
+        ServerAnalysis.Floor up = new ServerAnalysis(withTwin(1, new double[] {1, 0.9, 0.8, 0.9})).floor("c50-P1",
+                "get", ServerAnalysis.RPS).orElseThrow();
+        assertEquals(0.8, up.lo(), 1e-9);
+        assertEquals(1.25, up.hi(), 1e-9);
+        assertTrue(up.contains(1) && up.contains(0.81) && !up.contains(0.79) && !up.contains(1.26));
+        assertEquals(18, a.aaPooled("c50-P1", ServerAnalysis.RPS).orElseThrow().n(), "6 tests x 3 rounds");
+    }
+
+    @Test
+    void aMissInsideTheAaFloorStaysAMissAndSaysSo() {
+        // fiber/promise 0.93 < 0.95: missed; the twin spreads [0.909, 1.10]: inside
+        ServerAnalysis inside = new ServerAnalysis(withTwin(0.93, new double[] {1, 1.1, 0.95, 1}));
+        Verdict v = verdict(inside.verdicts(), "fiber / promise");
+        assertEquals(Analysis.Status.MISSED, v.status());
+        assertEquals(ServerAnalysis.Noise.INSIDE, v.noise());
+        assertEquals("**missed**, inside the A/A noise floor [0.909–1.10]", v.text());
+        // fiber/promise 0.85: outside the same floor
+        Verdict out = verdict(new ServerAnalysis(withTwin(0.85, new double[] {1, 1.1, 0.95, 1})).verdicts(),
+                "fiber / promise");
+        assertEquals(Analysis.Status.MISSED, out.status());
+        assertEquals(ServerAnalysis.Noise.OUTSIDE, out.noise());
+        assertEquals("**missed**, outside the A/A noise floor [0.909–1.10]", out.text());
+        // a met target is placed too: fiber/promise 1.0 lies inside
+        Verdict met = verdict(new ServerAnalysis(withTwin(1.0, new double[] {1, 1.1, 0.95, 1})).verdicts(),
+                "fiber / promise");
+        assertEquals("met, inside the A/A noise floor [0.909–1.10]", met.text());
+    }
+
+    @Test
+    void eachVerdictAlsoSaysWhatTheSameRuleGivesTwoIdenticalServers() {
+        // The twin serves 1.1x promise's requests per second in rounds 1 and 2: promise/promise-aa
+        // has a median of 0.909 at every test, so the worst-of-18-medians rule misses >= 0.95 for
+        // two identical servers; fiber/promise (1.0) meets it.
+        ServerAnalysis a = new ServerAnalysis(withTwin(1.0, new double[] {1, 1.1, 1.1, 1}));
+        Verdict v = verdict(a.verdicts(), "fiber / promise");
+        assertEquals(Analysis.Status.MET, v.status());
+        assertTrue(v.figure().endsWith("; two identical servers (promise, promise-aa) by the same rule: worst 0.909"
+                + " (ping_inline at c50-P1), which misses the target"), v.figure());
+        // p99 (highest is worst): the pair both ways round, the worse is promise-aa/promise = 1.1: meets <= 1.2
+        Verdict p99 = verdict(a.verdicts(), "fiber p99");
+        assertTrue(p99.figure().endsWith("by the same rule: worst 1.10 (ping_inline at c50-P1), which meets the target"),
+                p99.figure());
+        // no twin, no such clause
+        assertFalse(verdict(new ServerAnalysis(rows(Map.of("fiber", 90.0, "promise", 100.0), Map.of("fiber", 10.0,
+                "promise", 10.0))).verdicts(), "fiber / promise").figure().contains("identical"));
+    }
+
+    @Test
+    void eachVerdictIsReadAgainstTheFloorOfItsOwnMetric() {
+        // The twin serves as many requests per second as promise every round (a floor of [1-1]),
+        // but its p99 is promise's x1.3 in round 2 (a p99 floor of [0.769-1.3]); fiber's p99 is
+        // promise's x1.25: missed (> 1.2), inside the p99 floor, though outside the rps one.
+        List<Row> rows = new ArrayList<>();
+        for (Row r : withTwin(1, new double[] {1, 1, 1, 1})) {
+            double x = r.system().equals(ServerBench.AA) && r.round() == 2 ? 1.3 : r.system().equals("fiber") ? 1.25 : 1;
+            rows.add(new Row(r.round(), r.system(), r.load(), r.test(), r.requests(), r.rps(), r.p50Ms(), r.p99Ms() * x,
+                    r.cpuMs()));
+        }
+        ServerAnalysis a = new ServerAnalysis(rows);
+        Verdict p99 = verdict(a.verdicts(), "fiber p99");
+        assertEquals(Analysis.Status.MISSED, p99.status());
+        assertEquals(ServerAnalysis.Noise.INSIDE, p99.noise());
+        assertEquals("**missed**, inside the A/A noise floor [0.769–1.30]", p99.text());
+        assertEquals("met, inside the A/A noise floor [1.00–1.00]", verdict(a.verdicts(), "fiber / promise").text());
+        ServerAnalysis.Floor rps = a.floor("c50-P1", "get", ServerAnalysis.RPS).orElseThrow();
+        assertFalse(rps.contains(1.25), "the requests-per-second floor would have called it outside");
+    }
+
+    @Test
+    void withoutTheTwinTheVerdictsSayThereIsNoControl() {
+        ServerAnalysis a = new ServerAnalysis(rows(Map.of("fiber", 90.0, "promise", 100.0), Map.of("fiber", 10.0,
+                "promise", 10.0)));
+        Verdict v = verdict(a.verdicts(), "fiber / promise");
+        assertEquals(Analysis.Status.MISSED, v.status());
+        assertEquals(ServerAnalysis.Noise.NO_CONTROL, v.noise());
+        assertEquals("**missed** (no A/A control in this run)", v.text());
+        assertEquals("not run", verdict(a.verdicts(), "fiber / vthread").text());
+        String md = a.markdown("note", Map.of());
+        assertTrue(md.contains("No A/A control ran"), md);
+        assertFalse(md.contains("A/A control, `promise / promise-aa`"), md);
+    }
+
+    @Test
+    void theMarkdownShowsTheAaTableAndTheVerdictsWithTheirFloors(@TempDir Path dir) throws Exception {
+        ServerAnalysis a = new ServerAnalysis(withTwin(0.93, new double[] {1, 1.1, 0.95, 1}));
+        Map<String, String> charts = a.charts(dir);
+        String md = a.markdown("note", charts);
+        assertTrue(md.contains("| **missed**, inside the A/A noise floor [0.909–1.10] |"), md);
+        assertTrue(md.contains("A/A control, `promise / promise-aa` (two identical servers)"), md);
+        // requests per second: 0.909-1.05 every test; CPU per request: the same every round
+        assertTrue(md.contains("| get | 1.00 (0.909–1.05) | 1.00 (1.00–1.00) | 1.00 (1.00–1.00) | 1.00 (0.909–1.05) |"),
+                md);
+        assertTrue(md.contains("| all tests | 1.00 (0.909–1.05) |"), md);
+        assertFalse(md.contains("| promise-aa |"), "the twin is no column of the comparison tables: " + md);
+        assertTrue(a.chart("c50-P1").getSeriesMap().containsKey("promise-aa (A/A twin of promise)"));
+    }
+
+    @Test
+    void aRunOfSomeTestsShowsThoseAlone(@TempDir Path dir) throws Exception {
+        List<Row> some = withTwin(1, new double[] {1, 1.1, 0.95, 1}).stream()
+                .filter(r -> r.test().equals("get") || r.test().equals("set")).toList();
+        ServerAnalysis a = new ServerAnalysis(some);
+        assertEquals(List.of("set", "get"), a.tests("c50-P1"));
+        String md = a.markdown("note", a.charts(dir));
+        assertTrue(md.contains("| get | 100 (80–110) |"), md);
+        assertFalse(md.contains("| ping_inline |"), "a test that did not run gets no row: " + md);
+        assertEquals(List.of("set", "get"), a.chart("c50-P1").getSeriesMap().get("fiber").getXData());
+    }
+
     @Test
     void csvRoundTrips(@TempDir Path dir) throws Exception {
         List<Row> rows = List.of(new Row(1, "fiber", "c50-P1", "get", 20000, 41234.5, 0.551, 1.203, 612.0));

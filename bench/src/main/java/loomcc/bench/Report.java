@@ -439,8 +439,7 @@ public final class Report {
         for (RunResult rr : new Runner(ob.build()).run()) {
             Series x = Series.of(rr.getParams().getParam("series"));
             int n = Integer.parseInt(rr.getParams().getParam("n"));
-            List<IterationResult> its = rr.getBenchmarkResults().stream()
-                    .flatMap(br -> br.getIterationResults().stream()).toList();
+            List<IterationResult> its = iterations(rr);
             for (SystemId[] p : Paired.pairs(x)) {
                 Paired.ratios(x, n, p[0], p[1], nanos(its, p[0]), nanos(its, p[1])).ifPresent(out::add);
             }
@@ -473,8 +472,7 @@ public final class Report {
         for (RunResult rr : new Runner(ob.build()).run()) {
             Series x = Series.of(rr.getParams().getParam("series"));
             SystemId sys = SystemId.of(rr.getParams().getParam("system"));
-            List<IterationResult> its = rr.getBenchmarkResults().stream()
-                    .flatMap(br -> br.getIterationResults().stream()).toList();
+            List<IterationResult> its = iterations(rr);
             Paired.ratios(x, LinearityBench.LARGE_N, sys, sys, counter(its, "large"), counter(its, "small"))
                     .ifPresent(out::add);
         }
@@ -484,6 +482,11 @@ public final class Report {
     /** Forks of each side-by-side cell: the profile's, and two at least (see runPaired). */
     static int pairedForks(Args args) {
         return Math.max(2, args.forks());
+    }
+
+    /** Every measurement iteration of a cell, over its forks. */
+    private static List<IterationResult> iterations(RunResult rr) {
+        return rr.getBenchmarkResults().stream().flatMap(br -> br.getIterationResults().stream()).toList();
     }
 
     /** {@code system}'s nanoseconds in each iteration (PairedBench.Nanos); 0 where it has none. */

@@ -49,8 +49,9 @@ import loomcc.internal.fiber.TrackedHome;
  *       Wait's CAS; the loser does nothing. The winner resumes the fiber on its home: inline when
  *       already on the home thread (as one more callback of the promise), else through
  *       {@link FiberHome#execute}.
- *   <li><b>Park.</b> An awaiter whose wait the home alone ends ({@link ParkingAwaiter}: the Lwt
- *       loop's pause) takes the fiber itself instead of a Wait, with a ticket (the count of
+ *   <li><b>Park.</b> An awaiter whose wait the home alone ends ({@link ParkingAwaiter}: on the
+ *       Lwt loop a pause, a sleep, a pending {@code Lwt}, a stream read) takes the fiber itself
+ *       instead of a Wait, with a ticket (the count of
  *       resumes); the home hands the fiber back with that ticket ({@link #wakeParked}). Nothing
  *       races on another thread, so there is no CAS: a cancel resumes the fiber at once, and a
  *       wake-up whose ticket is stale does nothing.

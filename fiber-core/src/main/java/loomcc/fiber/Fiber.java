@@ -51,10 +51,9 @@ import loomcc.internal.fiber.TrackedHome;
  *       {@link FiberHome#execute}.
  *   <li><b>Park.</b> An awaiter whose wait the home alone ends ({@link ParkingAwaiter}: on the
  *       Lwt loop a pause, a sleep, a pending {@code Lwt}, a stream read) takes the fiber itself
- *       instead of a Wait, with a ticket (the count of
- *       resumes); the home hands the fiber back with that ticket ({@link #wakeParked}). Nothing
- *       races on another thread, so there is no CAS: a cancel resumes the fiber at once, and a
- *       wake-up whose ticket is stale does nothing.
+ *       instead of a Wait, with a ticket (the count of resumes); the home hands the fiber back
+ *       with that ticket ({@link #wakeParked}). Nothing races on another thread, so there is no
+ *       CAS: a cancel resumes the fiber at once, and a wake-up whose ticket is stale does nothing.
  *   <li><b>End.</b> The body's value or exception goes to the {@code onDone} callback, always on
  *       the home thread.
  *   <li><b>Detached.</b> {@link #detached} is CPC's {@code cpc_detached} without moving frames:

@@ -476,7 +476,7 @@ public final class Fiber<T> {
                 Awaiter<?, ?> parkedWith = awaiting;
                 if (parkedWith != null) {              // parked: resume with the reason, no wait to race
                     @SuppressWarnings("unchecked")
-                    ParkingAwaiter<Object> pa = (ParkingAwaiter<Object>) parkedWith;
+                    ParkingAwaiter<Object, ?> pa = (ParkingAwaiter<Object, ?>) parkedWith;
                     Object p = awaited;
                     Object registration = passValue;
                     awaiting = null;
@@ -610,7 +610,7 @@ public final class Fiber<T> {
                 return;
             }
             Object p = awaited;                        // kept while WAITING: the wait reads it
-            if (a instanceof ParkingAwaiter<?> pa) {   // no wait object: the home hands the fiber back
+            if (a instanceof ParkingAwaiter<?, ?> pa) {   // no wait object: the home hands the fiber back
                 if (reg != null && FiberSuspendEvent.recording()) {
                     beginJfr(p, a);
                 }
@@ -648,8 +648,8 @@ public final class Fiber<T> {
     }
 
     @SuppressWarnings("unchecked")
-    private Object park(ParkingAwaiter<?> awaiter, Object promise) {
-        return ((ParkingAwaiter<Object>) awaiter).park(promise, this, resumes);
+    private Object park(ParkingAwaiter<?, ?> awaiter, Object promise) {
+        return ((ParkingAwaiter<Object, ?>) awaiter).park(promise, this, resumes);
     }
 
     /**

@@ -17,7 +17,7 @@ import loomcc.internal.lwt.Engine;
  * {@link Lwt#task()}. A promise is resolved on its loop's thread only, so the node hands the
  * outcome to the fiber directly: no wait object, no CAS.
  */
-final class LwtAwaiter implements Awaiter<Lwt<Object>, Object>, ParkingAwaiter<Lwt<Object>> {
+final class LwtAwaiter implements ParkingAwaiter<Lwt<Object>, Object> {
     private static final FiberAccess FIBERS = FiberAccess.get();
     private static final LwtAwaiter INSTANCE = new LwtAwaiter();
 

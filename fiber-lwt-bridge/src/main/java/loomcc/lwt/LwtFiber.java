@@ -237,7 +237,7 @@ public final class LwtFiber {
     private static final Pause PAUSE = new Pause();
     private static final FiberAccess FIBERS = FiberAccess.get();
 
-    private static final class Pause implements Awaiter.Suspending<Object, Void>, ParkingAwaiter<Object> {
+    private static final class Pause implements Awaiter.Suspending<Object, Void>, ParkingAwaiter<Object, Void> {
         @Override
         public Object park(Object token, Fiber<?> fiber, int ticket) {
             if (fiber.home() instanceof EventLoop l) {
@@ -249,11 +249,6 @@ public final class LwtFiber {
             FiberHome home = fiber.home();
             EventLoop.require("LwtFiber.pause").pauseFiber((v, e) -> home.execute(() -> FIBERS.wake(fiber, ticket)));
             return null;
-        }
-
-        @Override
-        public Object onComplete(Object token, java.util.function.BiConsumer<? super Void, ? super Throwable> wakeUp) {
-            throw new IllegalStateException("LwtFiber.pause parks its fiber; it registers no callback");
         }
 
         @Override

@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 
-import java.util.function.BiConsumer;
 import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 import loomcc.internal.fiber.FiberAccess;
@@ -503,7 +502,7 @@ public final class LwtIo {
         private static final Awaiter<Input, Integer> DIRECT = new DirectRead();
 
         /** The fiber parks on the input ({@link ParkingAwaiter}): readiness hands it its bytes, no wait object. */
-        private static final class DirectRead implements Awaiter<Input, Integer>, ParkingAwaiter<Input> {
+        private static final class DirectRead implements ParkingAwaiter<Input, Integer> {
             @Override
             public boolean isDone(Input in) {
                 if (in.broken != null || in.end > in.start || in.eof) {
@@ -556,11 +555,6 @@ public final class LwtIo {
                     in.clear();
                     in.loop.cancelReady(in.readable);      // the buffered bytes stay for the next read
                 }
-            }
-
-            @Override
-            public Object onComplete(Input in, BiConsumer<? super Integer, ? super Throwable> wakeUp) {
-                throw new IllegalStateException("a stream read parks its fiber; it registers no callback");
             }
 
             @Override

@@ -1,5 +1,8 @@
 package loomcc.internal.fiber;
 
+import java.util.function.BiConsumer;
+
+import loomcc.fiber.Awaiter;
 import loomcc.fiber.Fiber;
 
 /**
@@ -22,8 +25,9 @@ import loomcc.fiber.Fiber;
  * Not API.
  *
  * @param <P> the promise (or token) type
+ * @param <V> the value the await returns
  */
-public interface ParkingAwaiter<P> extends LocalAwaiter {
+public interface ParkingAwaiter<P, V> extends Awaiter<P, V>, LocalAwaiter {
 
     /**
      * Home thread, after the capture: arrange for {@code wake(fiber, ticket, ...)} later.
@@ -38,5 +42,14 @@ public interface ParkingAwaiter<P> extends LocalAwaiter {
      * hold it. {@code registration} is what {@link #park} returned.
      */
     default void unpark(P promise, Object registration) {
+    }
+
+    /**
+     * Not called: the fiber runtime parks a fiber with a parking awaiter and never asks it to
+     * register a callback. An awaiter that also serves as a plain one overrides this.
+     */
+    @Override
+    default Object onComplete(P promise, BiConsumer<? super V, ? super Throwable> callback) {
+        throw new IllegalStateException(getClass().getName() + " parks its fiber; it registers no callback");
     }
 }

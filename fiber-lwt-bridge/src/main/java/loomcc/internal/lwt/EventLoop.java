@@ -1062,7 +1062,7 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
      * The fiber parks on its timer ({@link ParkingAwaiter}: no wait object), which fires it with
      * its ticket; a cancel takes the timer out of the heap.
      */
-    private final class FiberTimer implements Awaiter.Suspending<TimerHeap.Timer, Void>, ParkingAwaiter<TimerHeap.Timer> {
+    private final class FiberTimer implements Awaiter.Suspending<TimerHeap.Timer, Void>, ParkingAwaiter<TimerHeap.Timer, Void> {
         // even a zero sleep fires on a later turn, as Lwt_unix.sleep 0. does: never done at once
         @Override
         public String describe(TimerHeap.Timer t) {
@@ -1084,11 +1084,6 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             if (timers.remove(t)) {
                 releaseFiberTimer(t);
             }
-        }
-
-        @Override
-        public Object onComplete(TimerHeap.Timer t, BiConsumer<? super Void, ? super Throwable> wakeUp) {
-            throw new IllegalStateException("LwtFiber.sleep parks its fiber; it registers no callback");
         }
     }
 

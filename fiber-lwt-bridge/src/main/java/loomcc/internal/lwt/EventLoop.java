@@ -924,6 +924,18 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         return Thread.currentThread() == thread && !closed;
     }
 
+    /** This loop's direct buffers for {@code LwtIo}, made on first use; null until then. Loop thread. */
+    private IoBuffers ioBuffers;
+
+    /** This loop's direct buffers for {@code LwtIo} ({@link IoBuffers}), made on first use. Loop thread. */
+    IoBuffers ioBuffers() {
+        IoBuffers b = ioBuffers;
+        if (b == null) {
+            ioBuffers = b = new IoBuffers();
+        }
+        return b;
+    }
+
     /** The engine of this loop's thread: its nesting depth and deferred queue. Loop thread. */
     public Engine engine() {
         return engine;

@@ -2,8 +2,6 @@ package loomcc.internal.lwt;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * A loop's direct byte buffers for socket I/O ({@code LwtIo}): one scratch buffer that every read
@@ -26,25 +24,23 @@ public final class IoBuffers {
     /** Free output buffers kept: beyond it a returned buffer is left to the GC (and its cleaner). */
     static final int KEEP = 16;
 
-    private static final Map<EventLoop, IoBuffers> OF_LOOP = new WeakHashMap<>();
-
     private ByteBuffer scratch;
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
 
-    private IoBuffers() {
+    /** Made by its loop ({@link EventLoop#ioBuffers}), on first use. */
+    IoBuffers() {
     }
 
     /**
-     * The buffers of {@code loop}, made on first use and dropped with the loop (weakly held).
-     * Called when an input or output is made, not per operation.
+     * The buffers of {@code loop} ({@link EventLoop#ioBuffers}): the loop holds them, made on first
+     * use, and they go with it. Called when an input or output is made, not per operation. Loop
+     * thread.
      *
      * @param loop the loop
      * @return its buffers
      */
     public static IoBuffers of(EventLoop loop) {
-        synchronized (OF_LOOP) {
-            return OF_LOOP.computeIfAbsent(loop, l -> new IoBuffers());
-        }
+        return loop.ioBuffers();
     }
 
     /**

@@ -701,10 +701,9 @@ public final class LwtIo {
                     return stepLine();
                 }
                 case READ -> {
-                    if (got > 0) {                         // fill put them in dst already
-                        int n = got;
-                        got = 0;
-                        return n;
+                    int taken = takeGot();                 // fill put them in dst already
+                    if (taken > 0) {
+                        return taken;
                     }
                     ByteBuffer dst = readDst;
                     int room = dst.remaining();
@@ -721,10 +720,9 @@ public final class LwtIo {
                     return eof ? (Object) (-1) : NEED_MORE;
                 }
                 case STREAM -> {
-                    if (got > 0) {                         // fill put them in streamDst already
-                        int n = got;
-                        got = 0;
-                        return n;
+                    int taken = takeGot();                 // fill put them in streamDst already
+                    if (taken > 0) {
+                        return taken;
                     }
                     int have = end - start;
                     if (have > 0) {
@@ -755,6 +753,13 @@ public final class LwtIo {
                 }
                 default -> throw new AssertionError(kind);
             }
+        }
+
+        /** The bytes the last {@link #fill} copied straight into the reader's destination, taken once. */
+        private int takeGot() {
+            int n = got;
+            got = 0;
+            return n;
         }
 
         private Object stepLine() throws IOException {

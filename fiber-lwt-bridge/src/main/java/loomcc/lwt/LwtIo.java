@@ -983,17 +983,10 @@ public final class LwtIo {
             if (broken != null) {
                 return Lwt.failed(broken);
             }
-            ByteBuffer b = buf;
-            int n = src.remaining();
-            if (n <= b.remaining() && b.capacity() == capacity) {
+            ByteBuffer b = room(src.remaining());
+            if (b != null) {
                 b.put(src);
                 return drained == null ? Lwt.resolved(null) : drained.promise();
-            }
-            if (b == none && n <= capacity) {              // nothing waits (so no drain either): take a buffer
-                if (n > 0) {
-                    buf = pool.take().put(src);
-                }
-                return Lwt.resolved(null);
             }
             return writeThrough(src);
         }
@@ -1007,15 +1000,10 @@ public final class LwtIo {
          */
         public Lwt<Void> write(byte[] bytes) {
             Objects.requireNonNull(bytes, "Output.write: bytes");
-            if (broken == null && bytes.length <= buf.remaining() && buf.capacity() == capacity) {
-                buf.put(bytes);
+            ByteBuffer b = broken == null ? room(bytes.length) : null;
+            if (b != null) {                               // (no ByteBuffer.wrap on the common path)
+                b.put(bytes);
                 return drained == null ? Lwt.resolved(null) : drained.promise();
-            }
-            if (broken == null && buf == none && bytes.length <= capacity) {
-                if (bytes.length > 0) {
-                    buf = pool.take().put(bytes);
-                }
-                return Lwt.resolved(null);
             }
             return write(ByteBuffer.wrap(bytes));
         }
@@ -1115,6 +1103,22 @@ public final class LwtIo {
         }
 
         // ----- the machinery -----
+
+        /**
+         * The buffer that takes {@code n} more bytes at once, else null ({@link #writeThrough}): the
+         * buffer when they fit, or, while nothing waits (so no drain either: {@code drained} is null
+         * whenever {@code buf} is {@code none}), a pool buffer taken for them.
+         */
+        private ByteBuffer room(int n) {
+            ByteBuffer b = buf;
+            if (n <= b.remaining() && b.capacity() == capacity) {
+                return b;
+            }
+            if (b == none && n <= capacity) {
+                return n > 0 ? (buf = pool.take()) : b;
+            }
+            return null;
+        }
 
         /** {@code src} does not fit in the buffer: send at once behind the buffered bytes, keep the rest. */
         private Lwt<Void> writeThrough(ByteBuffer src) {

@@ -73,15 +73,23 @@ public final class ServerAnalysis {
 
     /** metric(a) / metric(b), round by round. */
     public Optional<Spread> ratio(String a, String b, String load, String test, ToDoubleFunction<Row> metric) {
+        return Spread.of(roundRatios(a, b, load, test, metric));
+    }
+
+    /**
+     * metric(a) / metric(b) in each round where both ran, at one load and test, or at every test of
+     * the load when {@code test} is null (each round's ratio taken within its own test).
+     */
+    private double[] roundRatios(String a, String b, String load, String test, ToDoubleFunction<Row> metric) {
         List<Double> rs = new ArrayList<>();
         for (Row x : rows) {
-            if (x.system().equals(a) && x.load().equals(load) && x.test().equals(test)) {
-                rows.stream().filter(y -> y.system().equals(b) && y.load().equals(load) && y.test().equals(test)
+            if (x.system().equals(a) && x.load().equals(load) && (test == null || x.test().equals(test))) {
+                rows.stream().filter(y -> y.system().equals(b) && y.load().equals(load) && y.test().equals(x.test())
                         && y.round() == x.round()).findFirst()
                         .ifPresent(y -> rs.add(metric.applyAsDouble(x) / metric.applyAsDouble(y)));
             }
         }
-        return Spread.of(rs.stream().mapToDouble(Double::doubleValue).toArray());
+        return rs.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** A ratio at one load and test, for a verdict's worst case. */
@@ -169,15 +177,7 @@ public final class ServerAnalysis {
 
     /** The A/A ratios of one metric at one load, all tests' rounds pooled. */
     public Optional<Spread> aaPooled(String load, ToDoubleFunction<Row> metric) {
-        List<Double> rs = new ArrayList<>();
-        for (Row x : rows) {
-            if (x.system().equals(ServerBench.AA_OF) && x.load().equals(load)) {
-                rows.stream().filter(y -> y.system().equals(ServerBench.AA) && y.load().equals(load)
-                        && y.test().equals(x.test()) && y.round() == x.round()).findFirst()
-                        .ifPresent(y -> rs.add(metric.applyAsDouble(x) / metric.applyAsDouble(y)));
-            }
-        }
-        return Spread.of(rs.stream().mapToDouble(Double::doubleValue).toArray());
+        return Spread.of(roundRatios(ServerBench.AA_OF, ServerBench.AA, load, null, metric));
     }
 
     /** The A/A noise floor of one metric at one load and test, when the twin ran. */

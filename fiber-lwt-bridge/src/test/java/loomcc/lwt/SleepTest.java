@@ -60,11 +60,7 @@ class SleepTest {
         List<String> fired = new ArrayList<>();
         Support.inLoop(() -> {
             Lwt<Boolean> shortOne = LwtUnix.sleep(0.001).map(v -> fired.add("short"));
-            try {
-                Thread.sleep(20);                         // past its deadline, with no loop clock read
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
+            holdTheLoopThread(20);                        // past its deadline, with no loop clock read
             Lwt<Boolean> zero = LwtUnix.sleep(0).map(v -> fired.add("zero"));
             return Lwt.all(List.of(shortOne, zero));
         });
@@ -78,11 +74,7 @@ class SleepTest {
         Support.inLoop(() -> {
             Lwt<Boolean> shortOne = LwtUnix.sleep(0.001).map(v -> fired.add("short"));
             Lwt<Boolean> fiber = LwtFiber.start(() -> {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
+                holdTheLoopThread(20);
                 LwtFiber.sleep(0);
                 return fired.add("fiber");
             });
@@ -204,5 +196,14 @@ class SleepTest {
                 () -> LwtMain.run(() -> LwtUnix.withTimeout(30, () -> {
                     throw x;
                 }))));
+    }
+
+    /** Blocks the loop's thread for {@code ms}: time passes with no turn of the loop to read its clock. */
+    private static void holdTheLoopThread(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -439,7 +439,6 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
     }
 
-
     /**
      * Step 3. The clock is read at most once, and only when a timer is not known to be due by the
      * last reading ({@link #clockSeen}, never ahead of the real clock): a fiber sleeping 0 s in a

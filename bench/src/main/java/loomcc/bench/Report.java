@@ -53,6 +53,8 @@ import loomcc.bench.Results.Row;
  *   --no-server           skip the server section (redis-benchmark; see ServerBench)
  *   --server-only         run the server section alone, then redraw the report from DIR's csv files
  *   --server-rounds R --server-scale S   the server section's rounds (5; full: 7) and request scale (1; full: 4)
+ *   --server-pin auto|off|client   the servers on one CPU and redis-benchmark on another (auto: when taskset
+ *                         is on the PATH and there are 2 CPUs or more), nothing pinned, or only redis-benchmark
  *   --server-systems S1,S2,...  --server-loads c50-P1,...  --server-tests get,set,...   a part of the server section (e.g. with
  *                         --server-only); a system STYLE@JAR runs another build's jar, for a before/after
  * </pre>
@@ -302,10 +304,12 @@ public final class Report {
      * The server section's options, taken out of the command line before {@link Args#parse}:
      * {@code --no-server} (skip it), {@code --server-only} (run it alone and redraw the report from
      * the folder's csv files), {@code --server-rounds R} (default 5, full 7), {@code --server-scale S}
-     * (multiplies the request counts; default 1, the full profile 4).
+     * (multiplies the request counts; default 1, the full profile 4), {@code --server-pin MODE} (or
+     * {@code --server-pin=MODE}; {@link ServerBench.Pinning#choose}: {@code auto}, the default, pins
+     * the servers to one CPU and redis-benchmark to another when it can; {@code off}; {@code client}).
      */
     record ServerOptions(boolean skip, boolean only, Integer rounds, Integer scale, List<String> systems,
-            List<ServerBench.Load> loads, List<String> tests, String[] rest) {
+            List<ServerBench.Load> loads, List<String> tests, String pin, String[] rest) {
         static ServerOptions strip(String[] argv) {
             boolean skip = false;
             boolean only = false;
@@ -314,6 +318,7 @@ public final class Report {
             List<String> systems = ServerBench.SYSTEMS;
             List<ServerBench.Load> loads = ServerBench.LOADS;
             List<String> tests = ServerBench.TESTS;
+            String pin = "auto";
             List<String> rest = new ArrayList<>();
             for (int i = 0; i < argv.length; i++) {
                 switch (argv[i]) {
@@ -325,10 +330,22 @@ public final class Report {
                     case "--server-loads" -> loads = java.util.Arrays.stream(Args.value(argv, ++i, argv[i - 1])
                             .split(",")).map(ServerBench.Load::of).toList();
                     case "--server-tests" -> tests = List.of(Args.value(argv, ++i, argv[i - 1]).split(","));
-                    default -> rest.add(argv[i]);
+                    case "--server-pin" -> pin = Args.value(argv, ++i, argv[i - 1]);
+                    default -> {
+                        if (argv[i].startsWith("--server-pin=")) {
+                            pin = argv[i].substring("--server-pin=".length());
+                        } else {
+                            rest.add(argv[i]);
+                        }
+                    }
                 }
             }
-            return new ServerOptions(skip, only, rounds, scale, systems, loads, tests, rest.toArray(String[]::new));
+            if (!ServerBench.Pinning.MODES.contains(pin)) {
+                throw new IllegalArgumentException("unknown --server-pin " + pin + ": one of "
+                        + String.join(", ", ServerBench.Pinning.MODES));
+            }
+            return new ServerOptions(skip, only, rounds, scale, systems, loads, tests, pin,
+                    rest.toArray(String[]::new));
         }
     }
 
@@ -344,17 +361,21 @@ public final class Report {
         // The A/A twin (ServerBench.AA) is a fifth system: a quarter more (4 min 16 s -> about 5 1/2).
         int rounds = o.rounds() != null ? o.rounds() : args.profile() == Profile.FULL ? 7 : 5;
         int scale = o.scale() != null ? o.scale() : args.profile() == Profile.FULL ? 4 : 1;
+        ServerBench.Pinning pin = ServerBench.Pinning.choose(o.pin(), ServerBench.allowedCpus(),
+                ServerBench.onPath("taskset"));
+        System.out.println("[server] " + pin.text());
         Instant start = Instant.now();
         try {
-            ServerBench.run(args.out(), o.systems(), o.loads(), o.tests(), rounds, scale);
+            ServerBench.run(args.out(), o.systems(), o.loads(), o.tests(), rounds, scale, pin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the server benchmark", e);
         }
         Files.writeString(args.out().resolve("server-run.txt"), String.format(Locale.ROOT,
-                "Run: %d rounds after a warm-up round, request counts x %d, %s; %s on %d CPUs; `ulimit -n` %s.",
+                "Run: %d rounds after a warm-up round, request counts x %d, %s; %s on %d CPUs; `ulimit -n` %s. %s",
                 rounds, scale, Duration.between(start, Instant.now()).truncatedTo(ChronoUnit.SECONDS),
-                start.truncatedTo(ChronoUnit.SECONDS), Runtime.getRuntime().availableProcessors(), ulimitN()),
+                start.truncatedTo(ChronoUnit.SECONDS), Runtime.getRuntime().availableProcessors(), ulimitN(),
+                pin.text()),
                 StandardCharsets.UTF_8);
     }
 

@@ -42,6 +42,22 @@ import java.util.concurrent.TimeUnit;
  * promise in the order, so promise/promise-aa are as far apart in time, and in the same order each
  * round, as fiber/promise.
  *
+ * <p>Pinning ({@link Pinning}): by default every server runs on one CPU and redis-benchmark on
+ * another ({@code taskset -c}), when {@code taskset} is there and this process may use two CPUs.
+ * Measured on this 2-CPU machine (2026-11-30 00:20-00:49Z; fiber, promise, promise-aa; ping_mbulk,
+ * get, set at c50-P1 and c1000-P1; 5 rounds; 6 runs pinned and 6 not, alternating): the A/A
+ * requests-per-second ratio of a round (promise/promise-aa) strayed from 1 by a median 2.7 % pinned
+ * against 5.8 % free at c50-P1, and 6.3 % against 11 % at c1000-P1; the worst-test rule applied to
+ * the twins (the worst of their per-test medians, both ways) gave 0.86-0.97 (median 0.95) pinned
+ * against 0.76-0.90 (median 0.84) free, and for p99 1.08-1.21 (median 1.13) against 1.13-1.56
+ * (median 1.24). What pinning does not narrow is the range of the rounds (the A/A floor): one round
+ * slowed by a neighbour still sets it, and a server pinned to a CPU a neighbour is using cannot move
+ * away, so single rounds' p99 jump more often (A/A p99 ratios beyond 2x: 9 of 180 pinned, 1 of 180
+ * free; at c50-P1, e.g. 4.5 ms against 0.39 ms). The medians the verdicts read are steadier; a
+ * floor is not narrower. CPU time per request was as steady either way (A/A off by a median 2.4 %
+ * pinned, 3.6 % free, at c50-P1). Pinned servers also ran faster (c50-P1 about 87 000 requests per
+ * second against 80 000; 7.8 against 8.2 µs of CPU per request).
+ *
  * <p>{@code server.csv}: {@code round,system,load,test,requests,rps,p50_ms,p99_ms,cpu_ms}
  * (round 0 is the warm-up, not used in the figures).
  */
@@ -134,6 +150,117 @@ public final class ServerBench {
             + " redis-server`, then run the report again.";
 
     /**
+     * Where the servers and {@code redis-benchmark} run: each server process (loomcc's JVMs and
+     * redis-server alike) started as {@code taskset -c SERVER_CPU ...}, redis-benchmark as
+     * {@code taskset -c CLIENT_CPU ...}, or left to the scheduler ({@code null} CPU). Pinned, the
+     * client and the server do not migrate or share a core's caches and time slices with each other
+     * (A/A floors measured both ways: see Report's runServer). A JVM started on one CPU sees
+     * {@code availableProcessors() == 1}: its ergonomics pick the Serial GC (not G1) and the vthread
+     * server gets one carrier thread. {@code why}: how it was chosen, for the report's text.
+     * {@code taskset} execs the program, so the process's pid is the server's own (its CPU clock
+     * reads the server, not the wrapper).
+     */
+    public record Pinning(Integer serverCpu, Integer clientCpu, String taskset, String why) {
+        /** Nothing pinned, for the reason {@code why}. */
+        public static Pinning off(String why) {
+            return new Pinning(null, null, null, why);
+        }
+
+        /** The modes of {@code --server-pin}. */
+        public static final List<String> MODES = List.of("auto", "off", "client");
+
+        /**
+         * The pinning for {@code --server-pin MODE} on a machine whose CPUs this process may use are
+         * {@code cpus} (ascending) and whose {@code taskset} is at {@code taskset} (empty: not on the
+         * PATH). {@code auto} (the default): the server on the first CPU and the client on the
+         * second, when taskset is there and there are two CPUs or more; otherwise off, saying why.
+         * {@code off}: nothing pinned. {@code client}: only redis-benchmark, on the second CPU.
+         */
+        public static Pinning choose(String mode, List<Integer> cpus, Optional<Path> taskset) {
+            if (!MODES.contains(mode)) {
+                throw new IllegalArgumentException("unknown --server-pin " + mode + ": one of " + String.join(", ", MODES));
+            }
+            if (mode.equals("off")) {
+                return off("--server-pin off");
+            }
+            if (taskset.isEmpty()) {
+                return off("`taskset` is not on the PATH (Debian's util-linux has it)");
+            }
+            if (cpus.size() < 2) {
+                return off("this process may use " + cpus.size() + " CPU" + (cpus.size() == 1 ? "" : "s")
+                        + " (" + cpus + "), and pinning needs two");
+            }
+            String t = taskset.get().toString();
+            return mode.equals("client") ? new Pinning(null, cpus.get(1), t, "--server-pin client")
+                    : new Pinning(cpus.get(0), cpus.get(1), t, "--server-pin " + mode);
+        }
+
+        /** What a server's command line starts with: {@code taskset -c CPU}, or nothing. */
+        public List<String> serverPrefix() {
+            return prefix(serverCpu);
+        }
+
+        /** What redis-benchmark's command line starts with. */
+        public List<String> clientPrefix() {
+            return prefix(clientCpu);
+        }
+
+        private List<String> prefix(Integer cpu) {
+            return cpu == null ? List.of() : List.of(taskset, "-c", cpu.toString());
+        }
+
+        /** The report's sentence on it. */
+        public String text() {
+            if (serverCpu == null && clientCpu == null) {
+                return "Not pinned (" + why + "): the servers and redis-benchmark ran wherever the scheduler put"
+                        + " them, each JVM seeing every CPU (G1, a carrier thread per CPU for vthread).";
+            }
+            String client = "redis-benchmark on CPU " + clientCpu + " (`taskset -c " + clientCpu + "`)";
+            if (serverCpu == null) {
+                return "Pinned (" + why + "): " + client + "; the servers not pinned (each JVM sees every CPU).";
+            }
+            return "Pinned (" + why + "): every server (the JVMs and redis-server alike) on CPU " + serverCpu
+                    + " (`taskset -c " + serverCpu + "`), " + client + ", so client and server never share or"
+                    + " swap a core. A JVM on one CPU sees one processor: it runs the Serial GC (not G1) and the"
+                    + " vthread server has one carrier thread.";
+        }
+    }
+
+    /**
+     * The CPUs this process may run on ({@code Cpus_allowed_list} in {@code /proc/self/status},
+     * proc(5)), ascending; empty where that is not there.
+     */
+    public static List<Integer> allowedCpus() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("Cpus_allowed_list:")) {
+                    return parseCpuList(line.substring(line.indexOf(':') + 1));
+                }
+            }
+        } catch (IOException e) {
+            // not Linux, or no /proc: nothing known
+        }
+        return List.of();
+    }
+
+    /** A kernel CPU list ({@code 0-3,6,8-9}) as numbers, ascending. */
+    static List<Integer> parseCpuList(String list) {
+        java.util.TreeSet<Integer> cpus = new java.util.TreeSet<>();
+        for (String part : list.trim().split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int dash = part.indexOf('-');
+            int lo = Integer.parseInt(part.substring(0, dash < 0 ? part.length() : dash).trim());
+            int hi = dash < 0 ? lo : Integer.parseInt(part.substring(dash + 1).trim());
+            for (int c = lo; c <= hi; c++) {
+                cpus.add(c);
+            }
+        }
+        return List.copyOf(cpus);
+    }
+
+    /**
      * Runs the whole server benchmark and writes {@code server.csv} into {@code dir}.
      *
      * @param rounds measured rounds, at least 1
@@ -157,6 +284,12 @@ public final class ServerBench {
     /** {@link #run(Path, List, List, int, int)} on some of the tests ({@link #TESTS}' names). */
     public static List<Row> run(Path dir, List<String> systems, List<Load> loads, List<String> tests, int rounds,
             int scale) throws IOException, InterruptedException {
+        return run(dir, systems, loads, tests, rounds, scale, Pinning.off("not asked"));
+    }
+
+    /** {@link #run(Path, List, List, List, int, int)} with the servers and the client pinned as {@code pin} says. */
+    public static List<Row> run(Path dir, List<String> systems, List<Load> loads, List<String> tests, int rounds,
+            int scale, Pinning pin) throws IOException, InterruptedException {
         for (String t : tests) {
             if (!TESTS.contains(t)) {
                 throw new IllegalArgumentException("unknown test " + t + ": the tests are " + TESTS);
@@ -175,7 +308,7 @@ public final class ServerBench {
         List<Row> rows = new ArrayList<>();
         try {
             for (String s : present) {
-                servers.put(s, Server.start(s));
+                servers.put(s, Server.start(s, pin.serverPrefix()));
             }
             for (int round = 0; round <= rounds; round++) {
                 List<String> order = new ArrayList<>(present);
@@ -185,7 +318,7 @@ public final class ServerBench {
                 for (Load l : loads) {
                     for (String test : tests) {
                         for (String s : order) {
-                            Row r = runOne(bench, servers.get(s), round, l, test, round == 0 ? 1 : scale);
+                            Row r = runOne(bench, pin.clientPrefix(), servers.get(s), round, l, test, round == 0 ? 1 : scale);
                             rows.add(r);
                             System.out.printf(Locale.ROOT, "[server] round %d %-12s %-9s %-11s %10.0f req/s p50 %.3f"
                                     + " p99 %.3f ms, cpu %.2f us/req%n", round, s, l.id(), test, r.rps(), r.p50Ms(),
@@ -201,13 +334,12 @@ public final class ServerBench {
         return rows;
     }
 
-    private static Row runOne(Path bench, Server server, int round, Load l, String test, int scale)
+    private static Row runOne(Path bench, List<String> pin, Server server, int round, Load l, String test, int scale)
             throws IOException, InterruptedException {
         long n = (long) l.requests() * scale;
         long cpu0 = server.cpuNanos();
-        Process p = new ProcessBuilder(bench.toString(), "-h", "127.0.0.1", "-p", Integer.toString(server.port),
-                "-c", Integer.toString(l.clients()), "-P", Integer.toString(l.pipeline()), "-n", Long.toString(n),
-                "-t", test, "--csv").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(clientCommand(pin, bench, server.port, l, test, n)).redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IOException("redis-benchmark failed against " + server.name + ": " + out);
@@ -221,6 +353,38 @@ public final class ServerBench {
             }
         }
         throw new IOException("no result from redis-benchmark against " + server.name + ": " + out);
+    }
+
+    /** redis-benchmark's command line for one test: {@code pin} (a taskset prefix, or empty) first. */
+    static List<String> clientCommand(List<String> pin, Path bench, int port, Load l, String test, long n) {
+        List<String> cmd = new ArrayList<>(pin);
+        cmd.addAll(List.of(bench.toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-c",
+                Integer.toString(l.clients()), "-P", Integer.toString(l.pipeline()), "-n", Long.toString(n), "-t", test,
+                "--csv"));
+        return cmd;
+    }
+
+    /**
+     * A server's command line: {@code pin} (a taskset prefix, or empty) first, then redis-server on
+     * {@code port}, or this code's {@code serve} (another build's jar for {@code STYLE@JAR}) on a
+     * free port it prints.
+     */
+    static List<String> serverCommand(List<String> pin, String system, int port) {
+        List<String> cmd = new ArrayList<>(pin);
+        if (system.equals("redis-server")) {
+            cmd.addAll(List.of(onPath("redis-server").map(Path::toString).orElse("redis-server"), "--port",
+                    Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxclients",
+                    "4096"));
+            return cmd;
+        }
+        List<String> serve = serveCommand();
+        int at = system.indexOf('@');
+        if (at > 0) {                               // STYLE@JAR: another build's server
+            serve = List.of(serve.get(0), "-jar", system.substring(at + 1), "serve");
+        }
+        cmd.addAll(serve);
+        cmd.addAll(List.of("--style", style(system), "--port", "0"));
+        return cmd;
     }
 
     /**
@@ -280,16 +444,15 @@ public final class ServerBench {
             this.port = port;
         }
 
-        static Server start(String name) throws IOException, InterruptedException {
+        /** Starts {@code name}'s server, its command line starting with {@code pin} (see {@link Pinning}). */
+        static Server start(String name, List<String> pin) throws IOException, InterruptedException {
             if (name.equals("redis-server")) {
                 int port;
                 try (ServerSocket s = new ServerSocket(0)) {
                     port = s.getLocalPort();
                 }
-                Process p = new ProcessBuilder(onPath("redis-server").orElseThrow().toString(), "--port",
-                        Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--maxclients", "4096").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start();
+                Process p = new ProcessBuilder(serverCommand(pin, name, port)).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 for (int i = 0; i < 200; i++) {
                     try (Socket s = new Socket()) {
                         s.connect(new InetSocketAddress("127.0.0.1", port), 100);
@@ -301,19 +464,18 @@ public final class ServerBench {
                 p.destroy();
                 throw new IOException("redis-server did not start on port " + port);
             }
-            List<String> cmd = new ArrayList<>(serveCommand());
-            int at = name.indexOf('@');
-            if (at > 0) {                           // STYLE@JAR: another build's server
-                cmd = new ArrayList<>(List.of(cmd.get(0), "-jar", name.substring(at + 1), "serve"));
-            }
-            String style = style(name);
-            cmd.addAll(List.of("--style", style, "--port", "0"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(serverCommand(pin, name, 0)).redirectErrorStream(true).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = r.readLine();
-            if (line == null || !line.startsWith("ready ")) {
+            String line;
+            StringBuilder before = new StringBuilder();
+            // The JVM may print first (e.g. "Picked up JAVA_TOOL_OPTIONS: ..." when that is set): skip to "ready".
+            while ((line = r.readLine()) != null && !line.startsWith("ready ")) {
+                System.err.println("[server " + name + "] " + line);
+                before.append(line).append('\n');
+            }
+            if (line == null) {
                 p.destroy();
-                throw new IOException("the " + name + " server did not start: " + line);
+                throw new IOException("the " + name + " server did not start: " + before);
             }
             Thread drain = new Thread(() -> {
                 try {

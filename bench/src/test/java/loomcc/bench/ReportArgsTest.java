@@ -86,6 +86,20 @@ class ReportArgsTest {
     }
 
     @Test
+    void theServerPinIsAutoUnlessToldAndTakesBothSpellings() {
+        assertEquals("auto", Report.ServerOptions.strip(new String[] {"quick"}).pin());
+        Report.ServerOptions off = Report.ServerOptions.strip(new String[] {"--server-pin", "off", "quick"});
+        assertEquals("off", off.pin());
+        assertEquals(List.of("quick"), List.of(off.rest()), "the option is the server section's, not the grid's");
+        assertEquals("client", Report.ServerOptions.strip(new String[] {"--server-pin=client"}).pin());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Report.ServerOptions.strip(new String[] {"--server-pin=yes"}));
+        assertTrue(e.getMessage().contains("unknown --server-pin yes") && e.getMessage().contains("auto, off, client"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Report.ServerOptions.strip(new String[] {"--server-pin"}));
+    }
+
+    @Test
     void anUnknownServerTestIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerBench.run(
                 Path.of("/tmp"), List.of("fiber"), ServerBench.LOADS, List.of("get", "hget"), 1, 1));

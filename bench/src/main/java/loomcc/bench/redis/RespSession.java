@@ -283,7 +283,16 @@ public final class RespSession {
         return 1;
     }
 
-    /** An inline command: words separated by spaces, ended by "\n" (a "\r" before it dropped). */
+    /**
+     * An inline command (what a person types into {@code nc} or telnet), ended by "\n" (a "\r"
+     * before it dropped). Words are separated by blanks and may be quoted as redis-server reads
+     * them (its {@code sdssplitargs}, see <a href="https://redis.io/docs/latest/develop/reference/protocol-spec/#inline-commands">inline
+     * commands</a>): in "double quotes" the escapes {@code \n \r \t \b \a \xHH} and a backslash
+     * before any other byte (that byte) work; in 'single quotes' only {@code \'} does. A quote
+     * may start mid-word ({@code a"b c"} is one word, {@code ab c}); a closing quote must end the
+     * word. An unclosed quote, or a closing one followed by more of the word, is a protocol
+     * error that closes the connection, as with redis-server.
+     */
     private int inline() {
         int limit = Math.min(end, start + MAX_INLINE + 2);
         int nl = -1;
@@ -299,21 +308,92 @@ public final class RespSession {
         int lineEnd = nl > start && in[nl - 1] == '\r' ? nl - 1 : nl;
         argc = 0;
         int i = start;
-        while (i < lineEnd) {
-            while (i < lineEnd && (in[i] == ' ' || in[i] == '\t')) {
+        for (;;) {
+            while (i < lineEnd && blank(in[i])) {
                 i++;
             }
             if (i >= lineEnd) {
                 break;
             }
+            // The word is unquoted into its own bytes, in place: w never passes i, since every
+            // byte written consumes at least one byte read (the line is used once, then dropped).
             int s = i;
-            while (i < lineEnd && in[i] != ' ' && in[i] != '\t') {
-                i++;
+            int w = i;
+            while (i < lineEnd && !blank(in[i])) {
+                byte q = in[i];
+                if (q != '"' && q != '\'') {
+                    in[w++] = in[i++];
+                    continue;
+                }
+                i = unquote(q, i + 1, lineEnd, w);
+                if (i < 0) {
+                    return protocolError("unbalanced quotes in request");
+                }
+                w = unquotedEnd;
             }
-            addArg(s, i - s);
+            addArg(s, w - s);
         }
         start = nl + 1;
         return 1;
+    }
+
+    private int unquotedEnd;                   // set by unquote(): where the quoted bytes written end
+
+    /**
+     * Copies the quoted part of a word that starts at i (just past the opening quote {@code q})
+     * to w, its escapes undone; returns the index past the closing quote (and sets
+     * {@link #unquotedEnd}), or -1 if the quote is not closed or the word goes on after it.
+     */
+    private int unquote(byte q, int i, int lineEnd, int w) {
+        while (i < lineEnd) {
+            byte c = in[i];
+            if (c == q) {
+                i++;
+                if (i < lineEnd && !blank(in[i])) {
+                    return -1;                 // "a"b: redis-server refuses it too
+                }
+                unquotedEnd = w;
+                return i;
+            }
+            if (c == '\\' && i + 1 < lineEnd) {
+                byte e = in[i + 1];
+                if (q == '\'') {
+                    if (e == '\'') {
+                        in[w++] = '\'';
+                        i += 2;
+                        continue;
+                    }
+                } else if (e == 'x' && i + 3 < lineEnd && hex(in[i + 2]) >= 0 && hex(in[i + 3]) >= 0) {
+                    in[w++] = (byte) (hex(in[i + 2]) << 4 | hex(in[i + 3]));
+                    i += 4;
+                    continue;
+                } else {
+                    in[w++] = switch (e) {
+                        case 'n' -> '\n';
+                        case 'r' -> '\r';
+                        case 't' -> '\t';
+                        case 'b' -> '\b';
+                        case 'a' -> 7;
+                        default -> e;
+                    };
+                    i += 2;
+                    continue;
+                }
+            }
+            in[w++] = c;
+            i++;
+        }
+        return -1;                             // no closing quote before the end of the line
+    }
+
+    /** The blanks C's isspace() knows, as redis-server's inline parser uses them. */
+    private static boolean blank(byte c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == 0x0b || c == 0x0c;
+    }
+
+    /** A hex digit's value, or -1. */
+    private static int hex(byte c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     /** The decimal integer at i, ended by "\r\n" (sets {@link #next}); INCOMPLETE; or BAD. */

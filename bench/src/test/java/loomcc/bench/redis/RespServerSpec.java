@@ -218,6 +218,24 @@ abstract class RespServerSpec {
     }
 
     @Test
+    void inlineWordsMayBeQuotedAsRedisServerReadsThem() throws IOException {
+        try (Socket s = connect()) {
+            // double quotes: blanks kept, escapes undone (\t, \x41, \"); single quotes: only \'
+            send(s, "SET \"k 1\" \"a\\tb\\x41\\\"c\"\r\nGET \"k 1\"\r\n"
+                    + "SET k2 'it\\'s \\n'\r\nGET k2\r\nECHO a\"b c\"\r\nECHO \"\"\r\n");
+            assertEquals("+OK\r\n$6\r\na\tbA\"c\r\n+OK\r\n$7\r\nit's \\n\r\n$4\r\nab c\r\n$0\r\n\r\n",
+                    readReplies(s, 6));
+        }
+    }
+
+    @Test
+    void anUnbalancedQuoteInAnInlineCommandIsAnErrorAndCloses() throws IOException {
+        assertErrorAndClose("SET k \"abc\r\n", "-ERR Protocol error: unbalanced quotes in request");
+        assertErrorAndClose("GET 'abc\r\n", "-ERR Protocol error: unbalanced quotes in request");
+        assertErrorAndClose("GET \"a\"b\r\n", "-ERR Protocol error: unbalanced quotes in request");
+    }
+
+    @Test
     void aCommandSentByteByByteIsParsedOnce() throws IOException, InterruptedException {
         try (Socket s = connect()) {
             byte[] cmd = "*3\r\n$3\r\nSET\r\n$2\r\nkb\r\n$5\r\nab\r\nc\r\n*2\r\n$3\r\nGET\r\n$2\r\nkb\r\n"

@@ -213,7 +213,8 @@ public final class ServerBench {
         public String text() {
             if (serverCpu == null && clientCpu == null) {
                 return "Not pinned (" + why + "): the servers and redis-benchmark ran wherever the scheduler put"
-                        + " them, each JVM seeing every CPU (G1, a carrier thread per CPU for vthread).";
+                        + " them, each JVM seeing every CPU (with two or more: the G1 GC, and a carrier thread per CPU for"
+                        + " vthread).";
             }
             String client = "redis-benchmark on CPU " + clientCpu + " (`taskset -c " + clientCpu + "`)";
             if (serverCpu == null) {

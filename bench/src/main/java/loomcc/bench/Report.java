@@ -53,8 +53,8 @@ import loomcc.bench.Results.Row;
  *   --no-server           skip the server section (redis-benchmark; see ServerBench)
  *   --server-only         run the server section alone, then redraw the report from DIR's csv files
  *   --server-rounds R --server-scale S   the server section's rounds (5; full: 7) and request scale (1; full: 4)
- *   --server-pin auto|off|client   the servers on one CPU and redis-benchmark on another (auto: when taskset
- *                         is on the PATH and there are 2 CPUs or more), nothing pinned, or only redis-benchmark
+ *   --server-pin off|auto|client   nothing pinned (the default), the servers on one CPU and redis-benchmark on
+ *                         another (auto: when taskset is on the PATH and there are 2 CPUs or more), or only redis-benchmark
  *   --server-systems S1,S2,...  --server-loads c50-P1,...  --server-tests get,set,...   a part of the server section (e.g. with
  *                         --server-only); a system STYLE@JAR runs another build's jar, for a before/after
  * </pre>
@@ -305,8 +305,9 @@ public final class Report {
      * {@code --no-server} (skip it), {@code --server-only} (run it alone and redraw the report from
      * the folder's csv files), {@code --server-rounds R} (default 5, full 7), {@code --server-scale S}
      * (multiplies the request counts; default 1, the full profile 4), {@code --server-pin MODE} (or
-     * {@code --server-pin=MODE}; {@link ServerBench.Pinning#choose}: {@code auto}, the default, pins
-     * the servers to one CPU and redis-benchmark to another when it can; {@code off}; {@code client}).
+     * {@code --server-pin=MODE}; {@link ServerBench.Pinning#choose}: {@code off}, the default (pinning
+     * did not narrow the A/A floor here: see {@link ServerBench}); {@code auto} pins the servers to one
+     * CPU and redis-benchmark to another when it can; {@code client} pins redis-benchmark alone).
      */
     record ServerOptions(boolean skip, boolean only, Integer rounds, Integer scale, List<String> systems,
             List<ServerBench.Load> loads, List<String> tests, String pin, String[] rest) {
@@ -318,7 +319,7 @@ public final class Report {
             List<String> systems = ServerBench.SYSTEMS;
             List<ServerBench.Load> loads = ServerBench.LOADS;
             List<String> tests = ServerBench.TESTS;
-            String pin = "auto";
+            String pin = "off";
             List<String> rest = new ArrayList<>();
             for (int i = 0; i < argv.length; i++) {
                 switch (argv[i]) {

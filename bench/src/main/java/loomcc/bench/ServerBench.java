@@ -42,21 +42,21 @@ import java.util.concurrent.TimeUnit;
  * promise in the order, so promise/promise-aa are as far apart in time, and in the same order each
  * round, as fiber/promise.
  *
- * <p>Pinning ({@link Pinning}): by default every server runs on one CPU and redis-benchmark on
- * another ({@code taskset -c}), when {@code taskset} is there and this process may use two CPUs.
- * Measured on this 2-CPU machine (2026-11-30 00:20-00:49Z; fiber, promise, promise-aa; ping_mbulk,
- * get, set at c50-P1 and c1000-P1; 5 rounds; 6 runs pinned and 6 not, alternating): the A/A
- * requests-per-second ratio of a round (promise/promise-aa) strayed from 1 by a median 2.7 % pinned
- * against 5.8 % free at c50-P1, and 6.3 % against 11 % at c1000-P1; the worst-test rule applied to
- * the twins (the worst of their per-test medians, both ways) gave 0.86-0.97 (median 0.95) pinned
- * against 0.76-0.90 (median 0.84) free, and for p99 1.08-1.21 (median 1.13) against 1.13-1.56
- * (median 1.24). What pinning does not narrow is the range of the rounds (the A/A floor): one round
- * slowed by a neighbour still sets it, and a server pinned to a CPU a neighbour is using cannot move
- * away, so single rounds' p99 jump more often (A/A p99 ratios beyond 2x: 9 of 180 pinned, 1 of 180
- * free; at c50-P1, e.g. 4.5 ms against 0.39 ms). The medians the verdicts read are steadier; a
- * floor is not narrower. CPU time per request was as steady either way (A/A off by a median 2.4 %
- * pinned, 3.6 % free, at c50-P1). Pinned servers also ran faster (c50-P1 about 87 000 requests per
- * second against 80 000; 7.8 against 8.2 µs of CPU per request).
+ * <p>Pinning ({@link Pinning}), opt-in: {@code --server-pin auto} runs every server on one CPU and
+ * redis-benchmark on another ({@code taskset -c}). It is not the default because it did not narrow
+ * the A/A floor on this 2-CPU machine (2026-11-30 00:20-01:28Z, runs alternating pinned and free).
+ * A part (fiber, promise, promise-aa; ping_mbulk, get, set at c50-P1 and c1000-P1; 5 rounds; 6 runs
+ * each way): the twins' per-round requests-per-second ratio strayed from 1 by a median 2.7 % pinned
+ * against 5.8 % free at c50-P1 (6.3 % against 11 % at c1000-P1), but the range of the rounds, the
+ * floor, was as wide, and single rounds' p99 jumped more often (A/A p99 ratios beyond 2x: 9 of 180
+ * pinned, 1 of 180 free: a server pinned to a CPU a neighbour is using cannot move away). The whole
+ * section (5 systems, 6 tests, 3 loads, 5 rounds; 3 runs each way): 1.8 % against 2.5 % at c50-P1,
+ * 8.3 % against 6.4 % at c1000-P1; the worst-test rule on the twins gave 0.82-0.93 pinned against
+ * 0.93-0.94 free (requests per second) and 1.23-1.30 against 1.29-1.39 (p99): no verdict became
+ * decidable. Pinning also changes what is compared: on one CPU a JVM runs the Serial GC and the
+ * vthread server has one carrier, which made vthread faster (c50-P1: 90 000 requests per second
+ * against 81 000, 10.4 against 12.3 µs of CPU per request) and fiber/vthread at c50-P1 0.96-0.98
+ * against 1.03-1.05 free.
  *
  * <p>{@code server.csv}: {@code round,system,load,test,requests,rps,p50_ms,p99_ms,cpu_ms}
  * (round 0 is the warm-up, not used in the figures).
@@ -154,7 +154,7 @@ public final class ServerBench {
      * redis-server alike) started as {@code taskset -c SERVER_CPU ...}, redis-benchmark as
      * {@code taskset -c CLIENT_CPU ...}, or left to the scheduler ({@code null} CPU). Pinned, the
      * client and the server do not migrate or share a core's caches and time slices with each other
-     * (A/A floors measured both ways: see Report's runServer). A JVM started on one CPU sees
+     * (measured both ways: see the class comment). A JVM started on one CPU sees
      * {@code availableProcessors() == 1}: its ergonomics pick the Serial GC (not G1) and the vthread
      * server gets one carrier thread. {@code why}: how it was chosen, for the report's text.
      * {@code taskset} execs the program, so the process's pid is the server's own (its CPU clock
@@ -166,22 +166,24 @@ public final class ServerBench {
             return new Pinning(null, null, null, why);
         }
 
-        /** The modes of {@code --server-pin}. */
-        public static final List<String> MODES = List.of("auto", "off", "client");
+        /** The modes of {@code --server-pin}; the report's default is {@code off} (see the class comment). */
+        public static final List<String> MODES = List.of("off", "auto", "client");
 
         /**
          * The pinning for {@code --server-pin MODE} on a machine whose CPUs this process may use are
          * {@code cpus} (ascending) and whose {@code taskset} is at {@code taskset} (empty: not on the
-         * PATH). {@code auto} (the default): the server on the first CPU and the client on the
-         * second, when taskset is there and there are two CPUs or more; otherwise off, saying why.
-         * {@code off}: nothing pinned. {@code client}: only redis-benchmark, on the second CPU.
+         * PATH). {@code off} (the report's default): nothing pinned. {@code auto}: the server on the
+         * first CPU and the client on the second, when taskset is there and there are two CPUs or
+         * more; otherwise off, saying why. {@code client}: only redis-benchmark, on the second CPU.
          */
         public static Pinning choose(String mode, List<Integer> cpus, Optional<Path> taskset) {
             if (!MODES.contains(mode)) {
                 throw new IllegalArgumentException("unknown --server-pin " + mode + ": one of " + String.join(", ", MODES));
             }
             if (mode.equals("off")) {
-                return off("--server-pin off");
+                return off("--server-pin off, the default: pinning did not narrow the A/A floor on a"
+                        + " 2-CPU machine; `--server-pin auto` pins the servers to one CPU and redis-benchmark to"
+                        + " another");
             }
             if (taskset.isEmpty()) {
                 return off("`taskset` is not on the PATH (Debian's util-linux has it)");

@@ -58,14 +58,15 @@ class ServerBenchTest {
         Pinning off = Pinning.choose("off", List.of(0, 1), TASKSET);
         assertNull(off.serverCpu());
         assertNull(off.clientCpu());
-        assertTrue(off.text().contains("--server-pin off"), off.text());
+        assertTrue(off.text().contains("--server-pin off, the default") && off.text().contains("`--server-pin auto` pins"),
+                off.text());
         Pinning client = Pinning.choose("client", List.of(0, 1), TASKSET);
         assertEquals(List.of(), client.serverPrefix());
         assertEquals(List.of("/usr/bin/taskset", "-c", "1"), client.clientPrefix());
         assertTrue(client.text().contains("servers not pinned"), client.text());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Pinning.choose("both", List.of(0, 1), TASKSET));
-        assertTrue(e.getMessage().contains("auto, off, client"), e.getMessage());
+        assertTrue(e.getMessage().contains("off, auto, client"), e.getMessage());
     }
 
     @Test

@@ -57,7 +57,10 @@ import loomcc.bench.Results.Row;
  *                         another (auto: when taskset is on the PATH and there are 2 CPUs or more), or only redis-benchmark
  *   --server-systems S1,S2,...  --server-loads c50-P1,...  --server-tests get,set,...   a part of the server section (e.g. with
  *                         --server-only); a system STYLE@JAR runs another build's jar, for a before/after
+ * java -jar bench/target/loomcc-bench.jar serve --style fiber|promise|vthread --port N [--host H]
  * </pre>
+ * A wrong command line gets one line on stderr that names the option and what it takes, and exit
+ * status 2.
  * Then, when {@code redis-benchmark} is on the PATH, the server section ({@link ServerBench},
  * {@link ServerAnalysis}): {@code server.csv}, {@code server-run.txt} and one PNG per load.
  * After the grid, {@link HeapPerFiber} measures the heap per suspended fiber (100 000 of each of
@@ -127,28 +130,49 @@ public final class Report {
                 switch (a) {
                     case "quick", "--quick" -> profile = Profile.QUICK;
                     case "full", "--full" -> profile = Profile.FULL;
-                    case "--profile" -> profile = Profile.valueOf(value(argv, ++i, a).toUpperCase(Locale.ROOT));
+                    case "--profile" -> profile = profile(value(argv, ++i, a));
                     case "--out" -> out = Path.of(value(argv, ++i, a));
                     case "--systems" -> systems = list(value(argv, ++i, a), SystemId::of, SystemId.class);
                     case "--experiments" -> experiments = list(value(argv, ++i, a), Experiment::of, Experiment.class);
                     case "--blockers" -> blockers = list(value(argv, ++i, a), Blocker::of, Blocker.class);
                     case "--sizes" -> sizes = Arrays.stream(value(argv, ++i, a).split(","))
-                            .map(s -> Integer.parseInt(s.trim())).toList();
-                    case "--forks" -> forks = Integer.parseInt(value(argv, ++i, a));
-                    case "--warmup" -> warmup = Integer.parseInt(value(argv, ++i, a));
-                    case "--iterations" -> iterations = Integer.parseInt(value(argv, ++i, a));
-                    case "--time-ms" -> timeMs = Integer.parseInt(value(argv, ++i, a));
+                            .map(s -> number(a, s.trim())).toList();
+                    case "--forks" -> forks = number(a, value(argv, ++i, a));
+                    case "--warmup" -> warmup = number(a, value(argv, ++i, a));
+                    case "--iterations" -> iterations = number(a, value(argv, ++i, a));
+                    case "--time-ms" -> timeMs = number(a, value(argv, ++i, a));
                     case "--render-only" -> renderOnly = true;
-                    default -> throw new IllegalArgumentException("unknown argument " + a + "; see the Javadoc of"
-                            + " loomcc.bench.Report: [quick|full] [--out DIR] [--systems ...] [--experiments ...]"
-                            + " [--blockers ...] [--sizes ...] [--forks F] [--warmup W] [--iterations I]"
-                            + " [--time-ms T] [--render-only]");
+                    default -> throw new IllegalArgumentException("unknown argument " + a + "; " + USAGE);
                 }
             }
             return new Args(profile, out, systems, experiments, blockers, sizes == null ? profile.sizes : sizes,
                     forks == null ? profile.forks : forks, warmup == null ? profile.warmup : warmup,
                     timeMs == null ? profile.warmupMs : timeMs, iterations == null ? profile.iterations : iterations,
                     timeMs == null ? profile.iterationMs : timeMs, renderOnly);
+        }
+
+        /** The command lines this jar takes (the class comment says what each option does). */
+        static final String USAGE = "usage: [quick|full] [--out DIR] [--systems ...] [--experiments ...]"
+                + " [--blockers ...] [--sizes N,...] [--forks F] [--warmup W] [--iterations I] [--time-ms T]"
+                + " [--render-only] [--no-server | --server-only] [--server-rounds R] [--server-scale S]"
+                + " [--server-pin off|auto|client] [--server-systems ...] [--server-loads ...] [--server-tests ...];"
+                + " or: serve --style fiber|promise|vthread --port N [--host H]; see the Javadoc of loomcc.bench.Report";
+
+        private static Profile profile(String v) {
+            try {
+                return Profile.valueOf(v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--profile " + v + ": one of quick, full", e);
+            }
+        }
+
+        /** {@code v}, the value of option {@code name}, as a whole number. */
+        static int number(String name, String v) {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " " + v + ": not a whole number", e);
+            }
         }
 
         static String value(String[] argv, int i, String name) {
@@ -194,17 +218,39 @@ public final class Report {
         }
     }
 
+    /**
+     * A wrong command line: says what is wrong on stderr, without a stack trace (the message names
+     * the option and the fix), and exits with status 2, as command-line tools do for misuse.
+     */
+    private static RuntimeException misuse(IllegalArgumentException e) {
+        System.err.println("loomcc-bench: " + e.getMessage());
+        System.exit(2);
+        return e;                                        // not reached
+    }
+
     static String cellId(Experiment e, SystemId s, Blocker b, int n) {
         return e.id() + "/" + s.id() + "/" + (b == null ? Results.NO_BLOCKER : b.id()) + "/" + n;
     }
 
     public static void main(String[] argv) throws IOException, RunnerException, InterruptedException {
         if (argv.length > 0 && argv[0].equals("serve")) {
-            loomcc.bench.redis.RespServers.main(argv);   // the RESP2 server (issue 11), not the report
+            loomcc.bench.redis.RespServers.Options o;
+            try {
+                o = loomcc.bench.redis.RespServers.parse(argv);
+            } catch (IllegalArgumentException e) {
+                throw misuse(e);
+            }
+            loomcc.bench.redis.RespServers.serve(o);     // the RESP2 server (issue 11), not the report
             return;
         }
-        ServerOptions server = ServerOptions.strip(argv);
-        Args args = Args.parse(server.rest());
+        ServerOptions server;
+        Args args;
+        try {
+            server = ServerOptions.strip(argv);
+            args = Args.parse(server.rest());
+        } catch (IllegalArgumentException e) {
+            throw misuse(e);
+        }
         Files.createDirectories(args.out());
         if (server.only()) {
             runServer(args, server);
@@ -325,8 +371,8 @@ public final class Report {
                 switch (argv[i]) {
                     case "--no-server" -> skip = true;
                     case "--server-only" -> only = true;
-                    case "--server-rounds" -> rounds = Integer.parseInt(Args.value(argv, ++i, argv[i - 1]));
-                    case "--server-scale" -> scale = Integer.parseInt(Args.value(argv, ++i, argv[i - 1]));
+                    case "--server-rounds" -> rounds = Args.number(argv[i], Args.value(argv, ++i, argv[i - 1]));
+                    case "--server-scale" -> scale = Args.number(argv[i], Args.value(argv, ++i, argv[i - 1]));
                     case "--server-systems" -> systems = List.of(Args.value(argv, ++i, argv[i - 1]).split(","));
                     case "--server-loads" -> loads = java.util.Arrays.stream(Args.value(argv, ++i, argv[i - 1])
                             .split(",")).map(ServerBench.Load::of).toList();

@@ -54,7 +54,24 @@ class ReportArgsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Report.Args.parse("--systems", "raw,kotlin"));
         assertTrue(e.getMessage().contains("fiber,lwt,vthread,completable,raw,baseline"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Report.Args.parse("--bogus"));
+        e = assertThrows(IllegalArgumentException.class, () -> Report.Args.parse("--bogus"));
+        assertTrue(e.getMessage().startsWith("unknown argument --bogus; usage: [quick|full]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[--server-pin off|auto|client]"), "the usage lists the server options too");
+        assertTrue(e.getMessage().contains("or: serve --style fiber|promise|vthread --port N"), e.getMessage());
+    }
+
+    @Test
+    void aNumberOptionThatIsNotANumberIsNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Report.Args.parse("--forks", "two"));
+        assertEquals("--forks two: not a whole number", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Report.Args.parse("--sizes", "50,x"));
+        assertEquals("--sizes x: not a whole number", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Report.ServerOptions.strip(new String[] {"--server-rounds", "5x"}));
+        assertEquals("--server-rounds 5x: not a whole number", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Report.Args.parse("--profile", "fast"));
+        assertEquals("--profile fast: one of quick, full", e.getMessage());
     }
 
     @Test

@@ -57,8 +57,21 @@ public final class RespServers {
         };
     }
 
+    /** What {@code serve} was asked for. */
+    public record Options(Style style, InetSocketAddress address) {
+    }
+
     /** {@code serve --style S --port N [--host H]}: see the class comment. */
     public static void main(String[] argv) throws IOException, InterruptedException {
+        serve(parse(argv));
+    }
+
+    /**
+     * The {@code serve} command line, checked.
+     *
+     * @throws IllegalArgumentException naming what is wrong, with the usage
+     */
+    public static Options parse(String[] argv) {
         Style style = null;
         int port = -1;
         String host = "127.0.0.1";
@@ -66,7 +79,7 @@ public final class RespServers {
             switch (argv[i]) {
                 case "serve" -> { }
                 case "--style" -> style = Style.of(value(argv, ++i));
-                case "--port" -> port = Integer.parseInt(value(argv, ++i));
+                case "--port" -> port = port(value(argv, ++i));
                 case "--host" -> host = value(argv, ++i);
                 default -> throw usage("unknown argument " + argv[i]);
             }
@@ -74,7 +87,20 @@ public final class RespServers {
         if (style == null || port < 0 || port > 65535) {
             throw usage(style == null ? "--style is missing" : "--port is missing or out of range");
         }
-        Running server = start(style, new InetSocketAddress(host, port));
+        return new Options(style, new InetSocketAddress(host, port));
+    }
+
+    private static int port(String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw usage("--port " + v + ": not a number");
+        }
+    }
+
+    /** Serves until SIGTERM or Ctrl-C: prints {@code ready HOST:PORT} once it listens. */
+    public static void serve(Options o) throws IOException, InterruptedException {
+        Running server = start(o.style(), o.address());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

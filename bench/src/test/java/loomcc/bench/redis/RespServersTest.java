@@ -24,6 +24,12 @@ class RespServersTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> RespServers.main(new String[] {"serve", "--style", "fiber"}));
         assertTrue(e.getMessage().startsWith("--port is missing or out of range"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RespServers.parse(new String[] {"serve", "--style", "fiber", "--port", "x"}));
+        assertTrue(e.getMessage().startsWith("--port x: not a number; usage: serve --style"), e.getMessage());
+        RespServers.Options o = RespServers.parse(new String[] {"serve", "--port", "6380", "--style", "promise"});
+        assertEquals(RespServers.Style.PROMISE, o.style());
+        assertEquals(new InetSocketAddress("127.0.0.1", 6380), o.address());
     }
 
     @Test

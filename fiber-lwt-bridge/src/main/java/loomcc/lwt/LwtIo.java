@@ -67,7 +67,11 @@ import loomcc.internal.lwt.IoBuffers;
  * emptied if it grew past 4 KiB. An output takes a 64 KiB direct buffer from a small per-loop free
  * list when bytes start to wait and gives it back when they are all sent. So an idle connection
  * holds no buffer, a busy one at most 64 KiB each way (plus what back-pressure keeps), and reads
- * and writes reach the system call with no copy into a JDK temporary buffer.
+ * and writes reach the system call with no copy into a JDK temporary buffer. Direct memory has its
+ * own limit ({@code -XX:MaxDirectMemorySize}, by default the maximum heap size): a loop needs 64 KiB,
+ * plus 64 KiB per connection whose reply is still being sent. Past the limit, the read or write
+ * that needed a buffer throws an {@link OutOfMemoryError} that says so (in {@link #serve}: that
+ * connection is closed and logged, the server goes on).
  *
  * <h2>Threading contract</h2>
  * <b>Loop thread only</b>. An {@code Input}, {@code Output}, {@code Connection} or {@code Server}

@@ -2,6 +2,7 @@ package loomcc.internal.lwt;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.function.IntFunction;
 
 /**
  * A loop's direct byte buffers for socket I/O ({@code LwtIo}): one scratch buffer that every read
@@ -26,9 +27,34 @@ public final class IoBuffers {
 
     private ByteBuffer scratch;
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final IntFunction<ByteBuffer> allocate;
 
     /** Made by its loop ({@link EventLoop#ioBuffers}), on first use. */
     IoBuffers() {
+        this(ByteBuffer::allocateDirect);
+    }
+
+    /** With another allocator than {@code ByteBuffer.allocateDirect}; for tests. */
+    IoBuffers(IntFunction<ByteBuffer> allocate) {
+        this.allocate = allocate;
+    }
+
+    /**
+     * A new direct buffer of {@link #SIZE} bytes. Direct memory has its own limit
+     * ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum size); past it the JDK
+     * throws an {@link OutOfMemoryError} that names neither loomcc nor the fix, so it is thrown
+     * again here, with both, and the JDK's error as its cause.
+     */
+    private ByteBuffer allocate(String what) {
+        try {
+            return allocate.apply(SIZE);
+        } catch (OutOfMemoryError e) {
+            OutOfMemoryError clear = new OutOfMemoryError("LwtIo could not get " + SIZE + " bytes of direct memory for "
+                    + what + " (" + e.getMessage() + "): raise -XX:MaxDirectMemorySize; a loop needs 64 KiB for its"
+                    + " reads and 64 KiB per connection with a reply still being sent");
+            clear.initCause(e);
+            throw clear;
+        }
     }
 
     /**
@@ -52,7 +78,7 @@ public final class IoBuffers {
     public ByteBuffer scratch() {
         ByteBuffer s = scratch;
         if (s == null) {
-            scratch = s = ByteBuffer.allocateDirect(SIZE);
+            scratch = s = allocate("the loop's read buffer");
         }
         return s.clear();
     }
@@ -60,7 +86,7 @@ public final class IoBuffers {
     /** @return a cleared direct buffer of {@link #SIZE} bytes, from the free list when it has one */
     public ByteBuffer take() {
         ByteBuffer b = free.pollLast();                    // the most recently used: warm in the cache
-        return b != null ? b : ByteBuffer.allocateDirect(SIZE);
+        return b != null ? b : allocate("an output buffer");
     }
 
     /**

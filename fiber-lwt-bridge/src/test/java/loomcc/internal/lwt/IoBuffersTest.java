@@ -3,6 +3,7 @@ package loomcc.internal.lwt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -15,6 +16,22 @@ import org.junit.jupiter.api.Test;
 
 /** A loop's I/O buffers: one per loop, a bounded free list, the last given back taken first. */
 class IoBuffersTest {
+
+    @Test
+    void runningOutOfDirectMemoryNamesTheFlagThatRaisesIt() {
+        OutOfMemoryError jdk = new OutOfMemoryError(
+                "Cannot reserve 65536 bytes of direct buffer memory (allocated: 0, limit: 16384)");
+        IoBuffers b = new IoBuffers(size -> {
+            throw jdk;
+        });
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, b::scratch);
+        assertTrue(e.getMessage().startsWith("LwtIo could not get 65536 bytes of direct memory for the loop's read"
+                + " buffer (Cannot reserve 65536 bytes"), e.getMessage());
+        assertTrue(e.getMessage().contains("raise -XX:MaxDirectMemorySize"), e.getMessage());
+        assertSame(jdk, e.getCause(), "the JDK's own error is kept");
+        e = assertThrows(OutOfMemoryError.class, b::take);
+        assertTrue(e.getMessage().contains("for an output buffer"), e.getMessage());
+    }
 
     @Test
     void eachLoopHasItsOwnBuffersAndTheFreeListIsBounded() {

@@ -138,7 +138,7 @@ public final class Analysis {
             return "";
         }
         OptionalDouble grid = gridLinearity(system, s);
-        return ", side by side (" + fmt(g.get().min()) + "–" + fmt(g.get().max()) + ")"
+        return ", side by side (" + g.get().range() + ")"
                 + (grid.isEmpty() ? "" : ", grid: " + fmt(grid.getAsDouble()));
     }
 
@@ -318,7 +318,7 @@ public final class Analysis {
                 md.append("| ").append(s.id()).append(" | ").append(n).append(" |");
                 for (SystemId[] p : PAIR_COLUMNS) {
                     md.append(' ').append(paired(p[0], p[1], s, n)
-                            .map(r -> fmt(r.ratio()) + " (" + fmt(r.min()) + "–" + fmt(r.max()) + ")").orElse("–"))
+                            .map(r -> fmt(r.ratio()) + " (" + r.range() + ")").orElse("–"))
                             .append(" |");
                 }
                 md.append('\n');
@@ -426,7 +426,7 @@ public final class Analysis {
                 Series s = new Series(Experiment.RECURSE2, b);
                 Optional<Paired.Ratio> g = Paired.growth(paired, x, s);
                 md.append(' ').append(opt(linearity(x, s)))
-                        .append(g.isPresent() ? " (" + fmt(g.get().min()) + "–" + fmt(g.get().max()) + ")" : "").append(" |");
+                        .append(g.isPresent() ? " (" + g.get().range() + ")" : "").append(" |");
             }
             md.append('\n');
         }

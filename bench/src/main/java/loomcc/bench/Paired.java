@@ -78,6 +78,11 @@ public final class Paired {
     public record Ratio(Series series, int n, SystemId a, SystemId b, double ratio, double min, double max,
             int iterations) {
 
+        /** {@code min–max}: the range of the per-iteration ratios, as the report prints it. */
+        String range() {
+            return Analysis.fmt(min) + "–" + Analysis.fmt(max);
+        }
+
         String toCsv() {
             return String.join(",", series.id(), Integer.toString(n), a.id(), b.id(), num(ratio), num(min), num(max),
                     Integer.toString(iterations));

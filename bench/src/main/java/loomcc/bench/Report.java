@@ -500,7 +500,7 @@ public final class Report {
         // over its iterations). The ratios take the iterations of both forks.
         ChainedOptionsBuilder ob = profileOptions(args)
                 .forks(pairedForks(args))
-                .include("^" + PairedBench.class.getName().replace(".", "\\.") + "\\.sideBySide$")
+                .include(methodsOf(PairedBench.class.getName(), "sideBySide"))
                 .param("series", series.stream().map(Series::id).toArray(String[]::new))
                 .param("n", args.sizes().stream().map(String::valueOf).toArray(String[]::new));
         List<Paired.Ratio> out = new ArrayList<>();
@@ -533,7 +533,7 @@ public final class Report {
         }
         ChainedOptionsBuilder ob = profileOptions(args)
                 .forks(pairedForks(args))
-                .include("^" + LinearityBench.class.getName().replace(".", "\\.") + "\\.bothDepths$")
+                .include(methodsOf(LinearityBench.class.getName(), "bothDepths"))
                 .param("system", systems.toArray(String[]::new))
                 .param("series", series.stream().map(Series::id).toArray(String[]::new));
         List<Paired.Ratio> out = new ArrayList<>();
@@ -545,6 +545,11 @@ public final class Report {
                     .ifPresent(out::add);
         }
         return out;
+    }
+
+    /** JMH's include pattern for the benchmark methods {@code methods} (an alternation) of one class. */
+    static String methodsOf(String className, String methods) {
+        return "^" + className.replace(".", "\\.") + "\\.(" + methods + ")$";
     }
 
     /** Forks of each side-by-side cell: the profile's, and two at least (see runPaired). */
@@ -579,7 +584,7 @@ public final class Report {
         // JVM flags come from each class's @Fork (Grid.ADD_EXPORTS, VThreadBench's scheduler flags):
         // setting jvmArgs* here would replace them.
         for (SystemId s : systems) {
-            ob.include("^" + s.className().replace(".", "\\.") + "\\.(" + methods + ")$");
+            ob.include(methodsOf(s.className(), methods));
         }
         if (!blockers.isEmpty()) {
             ob.param("blocker", blockers.stream().map(Blocker::id).toArray(String[]::new));

@@ -256,7 +256,7 @@ public final class Report {
             runServer(args, server);
             Path grid = args.out().resolve("results.csv");
             render(args, Files.exists(grid) ? Results.read(grid) : new Results(List.of()),
-                    gridHeader(args.out()).map(h -> h + " The server section was run again alone (--server-only).")
+                    gridHeader(args.out()).map(h -> h + SERVER_AGAIN)
                             .orElse("Rendered from " + grid + " (--server-only)."), List.of());
             return;
         }
@@ -266,7 +266,8 @@ public final class Report {
         Results results;
         if (args.renderOnly()) {
             results = Results.read(csv);
-            header = "Rendered from " + csv + " (--render-only).";
+            // A redraw keeps the line that says when and how the figures were measured.
+            header = gridHeader(args.out()).map(h -> h + REDRAWN).orElse("Rendered from " + csv + " (--render-only).");
         } else {
             Set<SystemId> present = EnumSet.noneOf(SystemId.class);
             for (SystemId s : args.systems()) {
@@ -327,8 +328,11 @@ public final class Report {
             return java.util.Optional.empty();
         }
         return Files.readAllLines(md, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("Run: profile"))
-                .findFirst().map(l -> l.replace(" The server section was run again alone (--server-only).", ""));
+                .findFirst().map(l -> l.replace(SERVER_AGAIN, "").replace(REDRAWN, ""));
     }
+
+    private static final String SERVER_AGAIN = " The server section was run again alone (--server-only).";
+    private static final String REDRAWN = " Redrawn from the csv files (--render-only).";
 
     /** Writes report.md and the charts from the results and the csv files in the output folder. */
     private static void render(Args args, Results results, String header, List<String> missing) throws IOException {

@@ -133,6 +133,24 @@ class ReportArgsTest {
     }
 
     @Test
+    void aRedrawKeepsTheRunLineOfTheMeasurement(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // the committed report's csv files, redrawn twice: the line that says when and how the
+        // figures were measured survives, marked once as redrawn
+        Path committed = Path.of("report");
+        for (String f : List.of("report.md", "results.csv", "paired.csv", "heap.csv", "server.csv", "server-run.txt")) {
+            java.nio.file.Files.copy(committed.resolve(f), dir.resolve(f));
+        }
+        String run = Report.gridHeader(dir).orElseThrow();
+        for (int i = 0; i < 2; i++) {
+            Report.main(new String[] {"quick", "--render-only", "--out", dir.toString()});
+        }
+        List<String> runLines = java.nio.file.Files.readAllLines(dir.resolve("report.md")).stream()
+                .filter(l -> l.startsWith("Run: profile")).toList();
+        assertEquals(List.of(run + " Redrawn from the csv files (--render-only)."), runLines);
+        assertEquals(run, Report.gridHeader(dir).orElseThrow());
+    }
+
+    @Test
     void theAaTwinServesThePromiseStyle() {
         assertEquals("promise", ServerBench.style(ServerBench.AA));
         assertEquals("promise", ServerBench.style(ServerBench.AA + "@/tmp/other.jar"));

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoublePredicate;
 import java.util.function.ToDoubleFunction;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -187,21 +188,70 @@ public final class ServerAnalysis {
 
     private static final String P1 = "c50-P1";
     private static final String P16 = "c50-P16";
-    private static final String C1000 = "c1000-P1";
+
+    /** One of issue 11's targets: the pair compared, in which metric, over which loads, and the bound. */
+    private record Target(String comparison, String bound, DoublePredicate ok, boolean lowest, String a, String b,
+            ToDoubleFunction<Row> metric, List<String> loads) {
+    }
+
+    private static final List<Target> TARGETS = List.of(
+            new Target("fiber / promise, requests per second, every test and load", ">= 0.95", r -> r >= 0.95, true,
+                    "fiber", "promise", RPS, ServerBench.LOADS.stream().map(Load::id).toList()),
+            new Target("fiber / vthread, requests per second, every test at -c 50", ">= 1.0", r -> r >= 1.0, true,
+                    "fiber", "vthread", RPS, List.of(P1, P16)),
+            new Target("fiber / redis-server, requests per second at -c 50 -P 1", ">= 0.9", r -> r >= 0.9, true,
+                    "fiber", "redis-server", RPS, List.of(P1)),
+            new Target("fiber / redis-server, server CPU time per request at -c 50 -P 1", "<= 1.1", r -> r <= 1.1,
+                    false, "fiber", "redis-server", CPU, List.of(P1)),
+            new Target("fiber p99 / promise p99", "<= 1.2", r -> r <= 1.2, false, "fiber", "promise", P99,
+                    ServerBench.LOADS.stream().map(Load::id).toList()));
 
     public List<Verdict> verdicts() {
-        List<String> all = ServerBench.LOADS.stream().map(Load::id).toList();
-        List<Verdict> out = new ArrayList<>();
-        out.add(verdict("fiber / promise, requests per second, every test and load", ">= 0.95", r -> r >= 0.95, true,
-                "fiber", "promise", P1, RPS, all));
-        out.add(verdict("fiber / vthread, requests per second, every test at -c 50", ">= 1.0", r -> r >= 1.0, true,
-                "fiber", "vthread", P1, RPS, List.of(P1, P16)));
-        out.add(verdict("fiber / redis-server, requests per second at -c 50 -P 1", ">= 0.9", r -> r >= 0.9, true,
-                "fiber", "redis-server", P1, RPS, List.of(P1)));
-        out.add(verdict("fiber / redis-server, server CPU time per request at -c 50 -P 1", "<= 1.1", r -> r <= 1.1,
-                false, "fiber", "redis-server", P1, CPU, List.of(P1)));
-        out.add(verdict("fiber p99 / promise p99", "<= 1.2", r -> r <= 1.2, false, "fiber", "promise", P1, P99, all));
+        return TARGETS.stream().map(this::verdict).toList();
+    }
+
+    /**
+     * A target's pair with every per-round ratio at every test of its loads pooled (so no single
+     * test decides), beside the two identical servers' ratios pooled the same way; empty parts
+     * where a system did not run.
+     */
+    public record Pooled(String comparison, Optional<Middle> pair, Optional<Middle> twins) {
+    }
+
+    /** The median and the middle half (25th to 75th percentile, interpolated) of {@code n} ratios. */
+    public record Middle(double p25, double median, double p75, int n) {
+        static Optional<Middle> of(double[] xs) {
+            if (xs.length == 0) {
+                return Optional.empty();
+            }
+            double[] s = xs.clone();
+            Arrays.sort(s);
+            return Optional.of(new Middle(quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75), s.length));
+        }
+
+        private static double quantile(double[] sorted, double q) {
+            double at = q * (sorted.length - 1);
+            int lo = (int) Math.floor(at);
+            int hi = Math.min(lo + 1, sorted.length - 1);
+            return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+        }
+
+        String text() {
+            return Analysis.fmt(median) + " (" + Analysis.fmt(p25) + "–" + Analysis.fmt(p75) + "), " + n + " ratios";
+        }
+    }
+
+    public List<Pooled> pooled() {
+        List<Pooled> out = new ArrayList<>();
+        for (Target t : TARGETS) {
+            out.add(new Pooled(t.comparison(), Middle.of(pooledRatios(t.a(), t.b(), t.loads(), t.metric())),
+                    Middle.of(pooledRatios(ServerBench.AA_OF, ServerBench.AA, t.loads(), t.metric()))));
+        }
         return out;
+    }
+
+    private double[] pooledRatios(String a, String b, List<String> loads, ToDoubleFunction<Row> metric) {
+        return loads.stream().flatMapToDouble(l -> Arrays.stream(roundRatios(a, b, l, null, metric))).toArray();
     }
 
     /**
@@ -210,8 +260,16 @@ public final class ServerAnalysis {
      * and load, and the same rule applied to the A/A pair (the worst of as many medians of two
      * identical servers: what this rule gives when nothing differs).
      */
-    private Verdict verdict(String comparison, String target, java.util.function.DoublePredicate ok, boolean lowest,
-            String a, String b, String summaryLoad, ToDoubleFunction<Row> metric, List<String> loads) {
+    private Verdict verdict(Target goal) {
+        String comparison = goal.comparison();
+        String target = goal.bound();
+        DoublePredicate ok = goal.ok();
+        boolean lowest = goal.lowest();
+        String a = goal.a();
+        String b = goal.b();
+        String summaryLoad = P1;
+        ToDoubleFunction<Row> metric = goal.metric();
+        List<String> loads = goal.loads();
         Optional<At> worst = extreme(a, b, loads, metric, lowest);
         if (worst.isEmpty()) {
             return new Verdict(comparison, target, Analysis.Status.NOT_RUN, "needs " + a + " and " + b,
@@ -364,6 +422,16 @@ public final class ServerAnalysis {
         } else {
             md.append("\nNo A/A control ran (`" + ServerBench.AA + "` was not among the systems): nothing tells a miss"
                     + " from noise in this run.\n");
+        }
+        md.append("\n### Every round pooled\n\nEach target's ratio taken round by round at every test of its loads, all"
+                + " pooled: the median and, in brackets, the middle half (25th to 75th percentile). No single test"
+                + " decides here, so this is what a typical request of these tests saw; beside it, the same for the"
+                + " two identical servers (`" + ServerBench.AA_OF + " / " + ServerBench.AA + "`). The verdicts above"
+                + " keep the issue's rule, the worst test's median.\n\n| comparison | ratio, every round pooled |"
+                + " two identical servers, pooled |\n|---|---|---|\n");
+        for (Pooled p : pooled()) {
+            md.append("| ").append(p.comparison()).append(" | ").append(p.pair().map(Middle::text).orElse("not run"))
+                    .append(" | ").append(p.twins().map(Middle::text).orElse("no A/A control")).append(" |\n");
         }
         for (Load l : ServerBench.LOADS) {
             String load = l.id();

@@ -101,6 +101,38 @@ class ServerAnalysisTest {
     }
 
     @Test
+    void thePooledViewTakesEveryRoundOfEveryTestAndTheTwinsBesideIt() {
+        // fiber's rps is promise's x0.9 at set, x1.0 elsewhere; the twin's is promise's x1.0 in round 1
+        // and x1.1 in rounds 2 and 3 (so promise/promise-aa is 1 or 1/1.1 = 0.909)
+        List<Row> rows = new ArrayList<>();
+        for (Row r : rows(Map.of("fiber", 100.0, "promise", 100.0, ServerBench.AA, 100.0),
+                Map.of("fiber", 10.0, "promise", 10.0, ServerBench.AA, 10.0))) {
+            double x = r.system().equals("fiber") && r.test().equals("set") ? 0.9
+                    : r.system().equals(ServerBench.AA) && r.round() >= 2 ? 1.1 : 1;
+            rows.add(new Row(r.round(), r.system(), r.load(), r.test(), r.requests(), r.rps() * x, r.p50Ms(),
+                    r.p99Ms(), r.cpuMs()));
+        }
+        ServerAnalysis a = new ServerAnalysis(rows);
+        ServerAnalysis.Pooled p = a.pooled().get(0);
+        assertTrue(p.comparison().startsWith("fiber / promise, requests"), p.comparison());
+        int ratios = ServerBench.LOADS.size() * ServerBench.TESTS.size() * 3;   // the warm-up round left out
+        ServerAnalysis.Middle pair = p.pair().orElseThrow();
+        assertEquals(ratios, pair.n());
+        assertEquals(1.0, pair.median(), 1e-9, "one test of six at 0.9 does not move the median");
+        assertEquals(1.0, pair.p25(), 1e-9);
+        ServerAnalysis.Middle twins = p.twins().orElseThrow();
+        assertEquals(ratios, twins.n());
+        assertEquals(1 / 1.1, twins.median(), 1e-9, "two rounds of three at 1/1.1");
+        assertEquals(1.0, twins.p75(), 1e-9);
+        assertEquals(Analysis.Status.MISSED, verdict(a.verdicts(), "fiber / promise").status(), "the worst test decides");
+        assertTrue(a.pooled().get(2).pair().isEmpty(), "no redis-server: nothing to pool");
+        String md = a.markdown("note", Map.of());
+        assertTrue(md.contains("| fiber / promise, requests per second, every test and load | 1.00 (1.00–1.00), "
+                + ratios + " ratios | 0.909 (0.909–1.00), " + ratios + " ratios |"), md);
+        assertTrue(md.contains("| fiber / redis-server, requests per second at -c 50 -P 1 | not run |"), md);
+    }
+
+    @Test
     void aMissingSystemIsNotRunAndNothingCrashes(@TempDir Path dir) throws Exception {
         ServerAnalysis a = new ServerAnalysis(rows(Map.of("fiber", 100.0, "promise", 100.0), Map.of("fiber", 10.0,
                 "promise", 10.0)));

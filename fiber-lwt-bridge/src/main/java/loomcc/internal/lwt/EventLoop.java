@@ -491,10 +491,9 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
             } else {
                 TimerHeap.Timer t = timers.peek();
                 if (t == null && mayBeDeadlocked()) {
-                    setIdle(true);
-                    n = sel.select(collectReady, Math.max(1, deadlockNanos / 1_000_000));
-                    setIdle(false);
-                    if (n == 0 && inbox.isEmpty()) {
+                    n = waitIdle(sel, deadlockNanos);
+                    if (n < 0) {
+                        n = 0;
                         deadlockTimedOut();
                     }
                 } else if (failure != null) {
@@ -586,11 +585,8 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
         }
         TimerHeap.Timer t = timers.peek();
         if (t == null && mayBeDeadlocked()) {
-            setIdle(true);
-            LockSupport.parkNanos(this, Math.max(1, deadlockNanos));
-            setIdle(false);
-            if (inbox.isEmpty()) {
-                deadlockTimedOut();                       // or a spurious wake-up: then it checks early
+            if (waitIdle(null, deadlockNanos) < 0) {
+                deadlockTimedOut();
             }
         } else if (failure != null) {
             return;                                       // stopped by a DeadlockException: no wait
@@ -657,6 +653,42 @@ public final class EventLoop implements FiberHome, Nesting, TrackedHome {
     public void endExternalWait() {
         assert externalWaits > 0;
         externalWaits--;
+    }
+
+    /**
+     * Waits for work with a deadlock in view: until a post arrives, a channel of {@code sel} (null:
+     * no selector, park) is ready, or the thread is interrupted, or {@code nanos} pass with none of
+     * that; returns the ready channels' count, or -1 when the whole period passed idle. A wait that
+     * ends early with nothing to do waits again for the rest: the wake-up of a post this turn has
+     * already taken (it stays pending when it comes after the take) would otherwise end the next
+     * wait at once, and an idle period of no time at all was reported as a deadlock (hundreds of
+     * times in a run of threads calling {@code LwtPreemptive.runInMain}).
+     */
+    private int waitIdle(Selector sel, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        setIdle(true);
+        try {
+            for (long left = nanos; ; left = deadline - System.nanoTime()) {
+                if (!inbox.isEmpty() || Thread.currentThread().isInterrupted()) {
+                    return 0;
+                }
+                if (left <= 0) {
+                    return -1;
+                }
+                if (sel == null) {
+                    LockSupport.parkNanos(this, left);
+                } else {
+                    int n = sel.select(collectReady, Math.max(1, (left + 999_999) / 1_000_000));
+                    if (n != 0) {
+                        return n;
+                    }
+                }
+            }
+        } catch (IOException x) {
+            throw Throwing.sneaky(x);
+        } finally {
+            setIdle(false);
+        }
     }
 
     /**

@@ -37,18 +37,31 @@ public final class ServerAnalysis {
     /** A median and the range it comes from. */
     public record Spread(double median, double min, double max, int n) {
         static Optional<Spread> of(double[] xs) {
-            if (xs.length == 0) {
-                return Optional.empty();
-            }
-            double[] s = xs.clone();
-            Arrays.sort(s);
-            double med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-            return Optional.of(new Spread(med, s[0], s[s.length - 1], s.length));
+            return sorted(xs).map(s -> new Spread(quantile(s, 0.5), s[0], s[s.length - 1], s.length));
         }
 
         String text() {
             return Analysis.fmt(median) + " (" + Analysis.fmt(min) + "–" + Analysis.fmt(max) + ")";
         }
+    }
+
+    /** A sorted copy of {@code xs}, or empty when there is nothing to sort. */
+    private static Optional<double[]> sorted(double[] xs) {
+        if (xs.length == 0) {
+            return Optional.empty();
+        }
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return Optional.of(s);
+    }
+
+    /** The {@code q} quantile of {@code sorted}, interpolated between neighbours (q = 0.5: the median). */
+    private static double quantile(double[] sorted, double q) {
+        double at = q * (sorted.length - 1);
+        int lo = (int) Math.floor(at);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        double f = at - lo;
+        return (1 - f) * sorted[lo] + f * sorted[hi];     // f = 0.5: exactly (a + b) / 2
     }
 
     static final ToDoubleFunction<Row> RPS = Row::rps;
@@ -194,9 +207,11 @@ public final class ServerAnalysis {
             ToDoubleFunction<Row> metric, List<String> loads) {
     }
 
+    private static final List<String> ALL_LOADS = ServerBench.LOADS.stream().map(Load::id).toList();
+
     private static final List<Target> TARGETS = List.of(
             new Target("fiber / promise, requests per second, every test and load", ">= 0.95", r -> r >= 0.95, true,
-                    "fiber", "promise", RPS, ServerBench.LOADS.stream().map(Load::id).toList()),
+                    "fiber", "promise", RPS, ALL_LOADS),
             new Target("fiber / vthread, requests per second, every test at -c 50", ">= 1.0", r -> r >= 1.0, true,
                     "fiber", "vthread", RPS, List.of(P1, P16)),
             new Target("fiber / redis-server, requests per second at -c 50 -P 1", ">= 0.9", r -> r >= 0.9, true,
@@ -204,7 +219,7 @@ public final class ServerAnalysis {
             new Target("fiber / redis-server, server CPU time per request at -c 50 -P 1", "<= 1.1", r -> r <= 1.1,
                     false, "fiber", "redis-server", CPU, List.of(P1)),
             new Target("fiber p99 / promise p99", "<= 1.2", r -> r <= 1.2, false, "fiber", "promise", P99,
-                    ServerBench.LOADS.stream().map(Load::id).toList()));
+                    ALL_LOADS));
 
     public List<Verdict> verdicts() {
         return TARGETS.stream().map(this::verdict).toList();
@@ -221,19 +236,7 @@ public final class ServerAnalysis {
     /** The median and the middle half (25th to 75th percentile, interpolated) of {@code n} ratios. */
     public record Middle(double p25, double median, double p75, int n) {
         static Optional<Middle> of(double[] xs) {
-            if (xs.length == 0) {
-                return Optional.empty();
-            }
-            double[] s = xs.clone();
-            Arrays.sort(s);
-            return Optional.of(new Middle(quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75), s.length));
-        }
-
-        private static double quantile(double[] sorted, double q) {
-            double at = q * (sorted.length - 1);
-            int lo = (int) Math.floor(at);
-            int hi = Math.min(lo + 1, sorted.length - 1);
-            return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+            return sorted(xs).map(s -> new Middle(quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75), s.length));
         }
 
         String text() {
@@ -260,56 +263,47 @@ public final class ServerAnalysis {
      * and load, and the same rule applied to the A/A pair (the worst of as many medians of two
      * identical servers: what this rule gives when nothing differs).
      */
-    private Verdict verdict(Target goal) {
-        String comparison = goal.comparison();
-        String target = goal.bound();
-        DoublePredicate ok = goal.ok();
-        boolean lowest = goal.lowest();
-        String a = goal.a();
-        String b = goal.b();
-        String summaryLoad = P1;
-        ToDoubleFunction<Row> metric = goal.metric();
-        List<String> loads = goal.loads();
-        Optional<At> worst = extreme(a, b, loads, metric, lowest);
+    private Verdict verdict(Target g) {
+        Optional<At> worst = extreme(g.a(), g.b(), g.loads(), g.metric(), g.lowest());
         if (worst.isEmpty()) {
-            return new Verdict(comparison, target, Analysis.Status.NOT_RUN, "needs " + a + " and " + b,
+            return new Verdict(g.comparison(), g.bound(), Analysis.Status.NOT_RUN, "needs " + g.a() + " and " + g.b(),
                     Noise.NO_CONTROL, null);
         }
         At w = worst.get();
-        String summary = medianOverTests(a, b, summaryLoad, metric)
-                .map(m -> "; median over the tests at " + summaryLoad + ": " + Analysis.fmt(m)).orElse("");
+        String summary = medianOverTests(g.a(), g.b(), P1, g.metric())
+                .map(m -> "; median over the tests at " + P1 + ": " + Analysis.fmt(m)).orElse("");
         // How sure: how many test/load medians meet the target, and whether the worst one's rounds
         // fall on both sides of it (then this run cannot tell a miss from noise).
         int meet = 0;
         int all = 0;
-        for (String l : loads) {
-            for (String t : ServerBench.TESTS) {
-                Optional<Spread> r = ratio(a, b, l, t, metric);
+        for (String l : g.loads()) {
+            for (String test : ServerBench.TESTS) {
+                Optional<Spread> r = ratio(g.a(), g.b(), l, test, g.metric());
                 if (r.isPresent()) {
                     all++;
-                    meet += ok.test(r.get().median()) ? 1 : 0;
+                    meet += g.ok().test(r.get().median()) ? 1 : 0;
                 }
             }
         }
         String sure = "; " + meet + " of " + all + " test medians meet it"
-                + (ok.test(w.ratio().min()) != ok.test(w.ratio().max())
+                + (g.ok().test(w.ratio().min()) != g.ok().test(w.ratio().max())
                         ? "; the worst one's rounds fall on both sides of the target (within this run's noise)" : "");
-        Floor floor = floor(w.load(), w.test(), metric).orElse(null);
+        Floor floor = floor(w.load(), w.test(), g.metric()).orElse(null);
         Noise noise = floor == null ? Noise.NO_CONTROL
                 : floor.contains(w.ratio().median()) ? Noise.INSIDE : Noise.OUTSIDE;
         // The same rule on the A/A pair, both ways round (the twin has no side): the worse of the two.
-        Optional<At> aaWorst = extreme(ServerBench.AA_OF, ServerBench.AA, loads, metric, lowest);
-        Optional<At> aaWorstInv = extreme(ServerBench.AA, ServerBench.AA_OF, loads, metric, lowest);
+        Optional<At> aaWorst = extreme(ServerBench.AA_OF, ServerBench.AA, g.loads(), g.metric(), g.lowest());
+        Optional<At> aaWorstInv = extreme(ServerBench.AA, ServerBench.AA_OF, g.loads(), g.metric(), g.lowest());
         if (aaWorst.isPresent() && aaWorstInv.isPresent()
-                && (lowest ? aaWorstInv.get().ratio().median() < aaWorst.get().ratio().median()
+                && (g.lowest() ? aaWorstInv.get().ratio().median() < aaWorst.get().ratio().median()
                         : aaWorstInv.get().ratio().median() > aaWorst.get().ratio().median())) {
             aaWorst = aaWorstInv;
         }
         String identical = aaWorst.map(x -> "; two identical servers (" + ServerBench.AA_OF + ", " + ServerBench.AA
                 + ") by the same rule: worst " + Analysis.fmt(x.ratio().median()) + " (" + x.test() + " at " + x.load()
-                + "), which " + (ok.test(x.ratio().median()) ? "meets" : "misses") + " the target").orElse("");
-        return new Verdict(comparison, target, ok.test(w.ratio().median()) ? Analysis.Status.MET : Analysis.Status.MISSED,
-                "worst " + w.ratio().text() + " (" + w.test() + " at " + w.load() + ")" + summary + sure + identical,
+                + "), which " + (g.ok().test(x.ratio().median()) ? "meets" : "misses") + " the target").orElse("");
+        return new Verdict(g.comparison(), g.bound(),
+                g.ok().test(w.ratio().median()) ? Analysis.Status.MET : Analysis.Status.MISSED, "worst " + w.ratio().text() + " (" + w.test() + " at " + w.load() + ")" + summary + sure + identical,
                 noise, floor);
     }
 

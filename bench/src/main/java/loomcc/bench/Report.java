@@ -391,12 +391,8 @@ public final class Report {
                     }
                 }
             }
-            if (!ServerBench.Pinning.MODES.contains(pin)) {
-                throw new IllegalArgumentException("unknown --server-pin " + pin + ": one of "
-                        + String.join(", ", ServerBench.Pinning.MODES));
-            }
-            return new ServerOptions(skip, only, rounds, scale, systems, loads, tests, pin,
-                    rest.toArray(String[]::new));
+            return new ServerOptions(skip, only, rounds, scale, systems, loads, tests,
+                    ServerBench.Pinning.requireMode(pin), rest.toArray(String[]::new));
         }
     }
 

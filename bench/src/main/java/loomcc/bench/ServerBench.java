@@ -177,9 +177,7 @@ public final class ServerBench {
          * more; otherwise off, saying why. {@code client}: only redis-benchmark, on the second CPU.
          */
         public static Pinning choose(String mode, List<Integer> cpus, Optional<Path> taskset) {
-            if (!MODES.contains(mode)) {
-                throw new IllegalArgumentException("unknown --server-pin " + mode + ": one of " + String.join(", ", MODES));
-            }
+            requireMode(mode);
             if (mode.equals("off")) {
                 return off("--server-pin off, the default: pinning did not narrow the A/A floor on a"
                         + " 2-CPU machine; `--server-pin auto` pins the servers to one CPU and redis-benchmark to"
@@ -195,6 +193,18 @@ public final class ServerBench {
             String t = taskset.get().toString();
             return mode.equals("client") ? new Pinning(null, cpus.get(1), t, "--server-pin client")
                     : new Pinning(cpus.get(0), cpus.get(1), t, "--server-pin " + mode);
+        }
+
+        /**
+         * {@code mode} if it is one of {@link #MODES}.
+         *
+         * @throws IllegalArgumentException naming the modes otherwise
+         */
+        public static String requireMode(String mode) {
+            if (!MODES.contains(mode)) {
+                throw new IllegalArgumentException("unknown --server-pin " + mode + ": one of " + String.join(", ", MODES));
+            }
+            return mode;
         }
 
         /** What a server's command line starts with: {@code taskset -c CPU}, or nothing. */
